@@ -116,7 +116,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "-", f"not valid TOML ({exc})") from None
 
 
-def _get(path: Path, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+def _get(path: Path, table: Mapping[str, Any], key: str, kind: type,
          default: Any = ..., prefix: str = "") -> Any:
     name = f"{prefix}{key}"
     if key not in table:
@@ -127,8 +127,7 @@ def _get(path: Path, table: Mapping[str, Any], key: str, kind: type | tuple[type
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(path, name, f"must be {expected}, got {value!r}")
+        raise ConfigError(path, name, f"must be {kind.__name__}, got {value!r}")
     return value
 
 
@@ -197,7 +196,8 @@ def _routing(path: Path, root: Path, table: Mapping[str, Any], env: Mapping[str,
     speeds = _get(path, table, "speeds_kmh", dict, {}, prefix=p)
     for k, v in speeds.items():
         if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
-            raise ConfigError(path, f"routing.speeds_kmh.{k}", f"must be a positive number, got {v!r}")
+            raise ConfigError(path, f"routing.speeds_kmh.{k}",
+                              f"must be a positive number, got {v!r}")
     cache_path = _resolve(root, cache_dir)
     assert cache_path is not None
     return RoutingConfig(

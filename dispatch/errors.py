@@ -1,0 +1,66 @@
+"""Domain errors with a code and a message a person understands (no Flask import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DispatchError(Exception):
+    """Base of all errors the service reports to people; maps to an HTTP status in the API."""
+
+    code = "dispatch_error"
+    status = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidTransition(DispatchError):
+    """A state change that the lifecycle does not allow."""
+
+    code = "invalid_transition"
+    status = 409
+
+
+class NotFound(DispatchError):
+    """The thing asked for does not exist (or is not visible to the asker)."""
+
+    code = "not_found"
+    status = 404
+
+
+class NotAllowed(DispatchError):
+    """The person may not do this."""
+
+    code = "not_allowed"
+    status = 403
+
+
+class OutsideServiceArea(DispatchError):
+    """A place lies outside the streets the service covers."""
+
+    code = "outside_service_area"
+    status = 422
+
+
+class Unservable(DispatchError):
+    """No volunteer can take this request under the rules."""
+
+    code = "unservable"
+    status = 422
+
+
+class OfferTaken(DispatchError):
+    """The offer was already accepted, declined or has expired."""
+
+    code = "offer_taken"
+    status = 409
+
+
+class InvalidInput(DispatchError):
+    """Input that passed the schema but breaks a rule; ``fields`` maps field -> message."""
+
+    code = "invalid_input"
+    status = 422

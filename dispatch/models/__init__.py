@@ -1,0 +1,33 @@
+"""Database models (Flask-SQLAlchemy, SQLAlchemy 2 typed mappings). Models never commit."""
+
+from dispatch.models.audit import AuditEntry
+from dispatch.models.people import Person
+from dispatch.models.people import Quarter
+from dispatch.models.people import ResidentProfile
+from dispatch.models.people import Role
+from dispatch.models.people import Shift
+from dispatch.models.people import VolunteerProfile
+from dispatch.models.requests import RequestKind
+from dispatch.models.requests import RideRequest
+from dispatch.models.requests import TimeMode
+from dispatch.models.trips import Offer
+from dispatch.models.trips import OfferState
+from dispatch.models.trips import Trip
+from dispatch.models.trips import TripStop
+
+__all__ = [
+    "AuditEntry",
+    "Offer",
+    "OfferState",
+    "Person",
+    "Quarter",
+    "RequestKind",
+    "ResidentProfile",
+    "RideRequest",
+    "Role",
+    "Shift",
+    "TimeMode",
+    "Trip",
+    "TripStop",
+    "VolunteerProfile",
+]

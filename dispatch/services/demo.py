@@ -1,0 +1,67 @@
+"""Demo data: a coordinator, volunteers and residents per quarter, for trying the service."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import timedelta
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from dispatch.extensions import db
+from dispatch.models import Person
+from dispatch.models import ResidentProfile
+from dispatch.models import Role
+from dispatch.models import VolunteerProfile
+from dispatch.services.quarters import sync_quarters
+from dispatch.settings import Settings
+
+DEMO_PASSWORD = "demo-demo"
+
+# (first name, last name, gender, languages, drives, on foot, seats, wheelchair places)
+VOLUNTEERS = [
+    ("Anna", "Becker", "f", ["de", "en"], True, True, 3, 0),
+    ("Mehmet", "Yilmaz", "m", ["de", "tr"], True, False, 4, 1),
+    ("Jolanta", "Nowak", "f", ["de", "pl"], False, True, 0, 0),
+]
+# (first name, last name, gender, languages, aids, same gender wish, offset in degrees)
+RESIDENTS = [
+    ("Elfriede", "Schulz", "f", ["de"], ["walker"], "soft", (0.002, 0.001)),
+    ("Hüseyin", "Kaya", "m", ["tr", "de"], [], "none", (-0.002, 0.003)),
+    ("Gertrud", "Wagner", "f", ["de"], ["wheelchair"], "none", (0.003, -0.002)),
+    ("Fatma", "Demir", "f", ["tr"], [], "hard", (-0.001, -0.003)),
+]
+
+
+def seed_demo(settings: Settings) -> str:
+    """Create the demo people once; running it again changes nothing."""
+    sync_quarters(settings)
+    created = 0
+    for q in settings.quarters:
+        email = f"koordination.{q.slug}@example.org"
+        if db.session.scalar(select(Person).where(Person.email == email)):
+            continue
+        db.session.add(Person(role=Role.COORDINATOR, quarter_slug=q.slug, first_name="Koordination",
+                              last_name=q.name, email=email,
+                              password_hash=generate_password_hash(DEMO_PASSWORD)))
+        for first, last, gender, langs, drives, foot, seats, wc in VOLUNTEERS:
+            p = Person(role=Role.VOLUNTEER, quarter_slug=q.slug, first_name=first, last_name=last,
+                       gender=gender, email=f"{first.lower()}.{q.slug}@example.org",
+                       password_hash=generate_password_hash(DEMO_PASSWORD))
+            p.volunteer = VolunteerProfile(
+                languages=langs, drives=drives, escorts_on_foot=foot, vehicle_seats=seats,
+                wheelchair_places=wc, home_address=q.office.address, home_lat=q.office.lat,
+                home_lon=q.office.lon, vetted_until=date.today() + timedelta(days=365))
+            db.session.add(p)
+            created += 1
+        for first, last, gender, langs, aids, same, (dlat, dlon) in RESIDENTS:
+            p = Person(role=Role.RESIDENT, quarter_slug=q.slug, first_name=first, last_name=last,
+                       gender=gender, ui_language=langs[0])
+            p.resident = ResidentProfile(
+                home_address=f"{q.office.address} (Nähe)", home_lat=q.office.lat + dlat,
+                home_lon=q.office.lon + dlon, languages=langs, mobility_aids=aids,
+                same_gender=same)
+            db.session.add(p)
+            created += 1
+    db.session.flush()
+    return f"demo data: {created} people created (password for staff: {DEMO_PASSWORD})"

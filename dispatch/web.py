@@ -1,0 +1,59 @@
+"""Assemble the Flask app: settings, extensions, blueprints, Socket.IO, CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from apiflask import APIFlask
+from flask import Flask
+
+from dispatch.extensions import db
+from dispatch.extensions import login_manager
+from dispatch.extensions import migrate
+from dispatch.extensions import socketio
+from dispatch.settings import PROJECT_ROOT
+from dispatch.settings import load_settings
+
+
+def build_app(config: Mapping[str, Any]) -> Flask:
+    """See :func:`dispatch.create_app`."""
+    settings = load_settings(PROJECT_ROOT, os.environ, config)
+    app = APIFlask(
+        "dispatch",
+        title="Bürger für Bürger – Fahr- und Begleitdienst",
+        version="1",
+        spec_path="/api/openapi.json",
+        docs_path="/api/docs",
+        instance_path=str(PROJECT_ROOT / "instance"),
+        static_folder=None,  # type: ignore[arg-type]  # the PWA blueprint serves files
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SETTINGS=settings,
+        PROJECT_ROOT=PROJECT_ROOT,
+        JSON_SORT_KEYS=False,
+        VALIDATION_ERROR_STATUS_CODE=422,
+    )
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+    if settings.database_url.startswith("sqlite:///"):
+        os.makedirs(PROJECT_ROOT / "instance", exist_ok=True)
+
+    from dispatch import models  # noqa: F401  (register tables with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading",
+                      cors_allowed_origins=[])
+
+    from dispatch.api import register_api
+
+    register_api(app)
+    from dispatch.cli import register_cli
+
+    register_cli(app)
+    return app

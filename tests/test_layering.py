@@ -1,0 +1,30 @@
+"""Domain, routing and matching never import Flask or the database models."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dispatch.settings import PROJECT_ROOT
+
+PURE = ["dispatch.domain", "dispatch.domain.lifecycle", "dispatch.routing", "dispatch.matching",
+        "dispatch.settings", "dispatch.errors"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_package_loads_without_flask(module: str) -> None:
+    code = (
+        "import importlib, json, pkgutil, sys\n"
+        f"m = importlib.import_module({module!r})\n"
+        "for info in pkgutil.walk_packages(getattr(m, '__path__', []), m.__name__ + '.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "bad = sorted(n for n in sys.modules if n == 'flask' or n.startswith(('flask_', 'flask.',"
+        " 'dispatch.models', 'sqlalchemy', 'apiflask')))\n"
+        "print(json.dumps(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                         text=True, check=True, timeout=120)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -1,0 +1,74 @@
+"""Settings come from config files and the environment; bad files name the file and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dispatch import create_app
+from dispatch.settings import PROJECT_ROOT
+from dispatch.settings import ConfigError
+from dispatch.settings import load_settings
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", target)
+    return target
+
+
+def _load(config_dir: Path, **env: str):
+    return load_settings(PROJECT_ROOT, {"DISPATCH_CONFIG_DIR": str(config_dir), **env})
+
+
+def test_defaults_and_quarters(config_dir: Path) -> None:
+    s = _load(config_dir)
+    assert {q.slug for q in s.quarters} == {"marten", "eving"}
+    assert s.database_url.startswith("sqlite:///")
+    assert s.database_url.endswith(".sqlite3")
+    assert s.service.walking_speed_kmh == pytest.approx(3.5)
+    assert s.routing.osm_file is not None
+    assert s.routing.osm_file.is_absolute()
+    eving = s.quarter("eving")
+    assert eving.contains(51.55051, 7.46352)
+    assert not eving.contains(51.50934, 7.38638)
+
+
+def test_environment_overrides(config_dir: Path) -> None:
+    s = _load(config_dir, DATABASE_URL="postgresql+psycopg://x@h/db", DISPATCH_OSM_FILE="/x.osm",
+              REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY="k")
+    assert s.database_url == "postgresql+psycopg://x@h/db"
+    assert s.routing.osm_file == Path("/x.osm")
+    assert (s.redis_url, s.secret_key) == ("redis://127.0.0.1:6379/0", "k")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "field"), [
+    ("quarters/eving.toml", 'slug = "eving"', "slug = 5", "slug"),
+    ("quarters/eving.toml", "lat = 51.55051", 'lat = "north"', "office.lat"),
+    ("quarters/marten.toml", "boundary = [[7.355, 51.495],", "boundary = [[7.355],", "boundary[0]"),
+    ("quarters/marten.toml", 'name = "Marten"\n', "", "name"),
+    ("service.toml", "detour_factor = 1.8", 'detour_factor = "viel"', "service.detour_factor"),
+    ("service.toml", "residential = 30", "residential = -3", "routing.speeds_kmh.residential"),
+    ("service.toml", "[service]", "[service", "-"),
+])
+def test_malformed_file_names_file_and_field(config_dir: Path, file: str, old: str, new: str,
+                                             field: str) -> None:
+    path = config_dir / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        _load(config_dir)
+    assert err.value.path == path
+    assert err.value.field_name == field
+    assert str(path) in str(err.value)
+    assert f"'{field}'" in str(err.value)
+
+
+def test_app_refuses_to_start_with_bad_config(config_dir: Path) -> None:
+    (config_dir / "quarters" / "eving.toml").write_text('slug = "eving"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="eving.toml"):
+        create_app({"CONFIG_DIR": str(config_dir)})

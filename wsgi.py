@@ -1,0 +1,14 @@
+"""WSGI entry point: ``app`` for servers; ``python wsgi.py`` runs Socket.IO in development."""
+
+from __future__ import annotations
+
+import os
+
+from dispatch import create_app
+from dispatch.extensions import socketio
+
+app = create_app()
+
+if __name__ == "__main__":
+    socketio.run(app, host=os.environ.get("HOST", "127.0.0.1"),
+                 port=int(os.environ.get("PORT", "5000")), allow_unsafe_werkzeug=True)
