@@ -8,11 +8,14 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session as SASession
 
 from dispatch.extensions import db
 from dispatch.extensions import login_manager
 from dispatch.extensions import migrate
 from dispatch.extensions import socketio
+from dispatch.services.clock import set_zone
 from dispatch.settings import PROJECT_ROOT
 from dispatch.settings import load_settings
 
@@ -44,11 +47,23 @@ def build_app(config: Mapping[str, Any]) -> Flask:
 
     from dispatch import models  # noqa: F401  (register tables with the metadata)
 
+    if settings.database_url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    login_manager.init_app(app)
-    socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading",
-                      cors_allowed_origins=[])
+    _init_login(app)
+    CSRFProtect(app)
+    socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading")
+    set_zone(settings.service.timezone)
+
+    from dispatch.services import events
+
+    events.install(SASession)
+    from dispatch.realtime.handlers import register_handlers
+    from dispatch.realtime.push import install_push
+
+    install_push()
+    register_handlers()
 
     from dispatch.api import register_api
 
@@ -56,4 +71,19 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     from dispatch.cli import register_cli
 
     register_cli(app)
+    from dispatch.pwa_views import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)
     return app
+
+
+def _init_login(app: Flask) -> None:
+    from dispatch.models import Person
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(person_id: str) -> Person | None:
+        person = db.session.get(Person, int(person_id))
+        return person if person is not None and person.active else None

@@ -7,8 +7,14 @@ from flask import Flask
 
 def register_api(app: Flask) -> None:
     """Register the error handlers and every API blueprint."""
+    from dispatch.api.auth import bp as auth_bp
+    from dispatch.api.board import bp as board_bp
     from dispatch.api.errors import register_error_handlers
     from dispatch.api.health import bp as health_bp
+    from dispatch.api.offers import bp as offers_bp
+    from dispatch.api.places import bp as places_bp
+    from dispatch.api.requests import bp as requests_bp
 
     register_error_handlers(app)
-    app.register_blueprint(health_bp)
+    for bp in (health_bp, auth_bp, requests_bp, offers_bp, board_bp, places_bp):
+        app.register_blueprint(bp)

@@ -7,6 +7,7 @@ from typing import Any
 from apiflask import APIFlask
 from apiflask import HTTPError
 from flask import Flask
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dispatch.errors import DispatchError
@@ -61,6 +62,11 @@ def register_error_handlers(app: Flask) -> None:
             message = MESSAGES_DE.get(exc.status_code, exc.message)
             body, status = envelope(exc.status_code, _code(exc.status_code), message, fields)
             return body, status, exc.headers
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> tuple[dict[str, Any], int]:
+        return envelope(400, "csrf", "Ihre Sitzung ist abgelaufen. Bitte laden Sie die Seite neu "
+                                     "und versuchen Sie es noch einmal.")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:

@@ -1,0 +1,79 @@
+"""Ride and escort requests: book, list, show, cancel, book again, assign by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from sqlalchemy import select
+
+from dispatch.api.common import me
+from dispatch.api.common import settings
+from dispatch.api.schemas import AgainIn
+from dispatch.api.schemas import AssignIn
+from dispatch.api.schemas import RequestIn
+from dispatch.api.schemas import StateQuery
+from dispatch.extensions import db
+from dispatch.models import RideRequest
+from dispatch.services.access import check_request
+from dispatch.services.access import visible_requests
+from dispatch.services.assign import assign_by_hand
+from dispatch.services.booking import book_again
+from dispatch.services.booking import cancel_request
+from dispatch.services.booking import create_request
+from dispatch.services.serialize import request_dict
+
+bp = APIBlueprint("requests", __name__, url_prefix="/api/v1", tag="requests")
+
+
+def _naive(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("time") is not None and data["time"].tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(settings().service.timezone)
+        data["time"] = data["time"].astimezone(zone).replace(tzinfo=None)
+    return data
+
+
+@bp.post("/requests")
+@bp.input(RequestIn, arg_name="data")
+def create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Book a ride or an escort; it is placed into the plans and offered at once."""
+    req = create_request(me(), _naive(data), settings())
+    return {"request": request_dict(req)}, 201
+
+
+@bp.get("/requests")
+@bp.input(StateQuery, location="query", arg_name="query")
+def list_requests(query: dict[str, Any]) -> dict[str, Any]:
+    stmt = visible_requests(me(), select(RideRequest)).order_by(RideRequest.requested_time)
+    if query.get("state"):
+        stmt = stmt.where(RideRequest.state == query["state"])
+    return {"requests": [request_dict(r) for r in db.session.scalars(stmt.limit(500))]}
+
+
+@bp.get("/requests/<int:request_id>")
+def show(request_id: int) -> dict[str, Any]:
+    return {"request": request_dict(check_request(me(), db.session.get(RideRequest,
+                                                                       request_id)))}
+
+
+@bp.post("/requests/<int:request_id>/cancel")
+def cancel(request_id: int) -> dict[str, Any]:
+    return {"request": request_dict(cancel_request(me(), request_id, settings()))}
+
+
+@bp.post("/requests/<int:request_id>/again")
+@bp.input(AgainIn, arg_name="data")
+def again(request_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Book the same ride again at a new time."""
+    req = book_again(me(), request_id, _naive(data)["time"], settings())
+    return {"request": request_dict(req)}, 201
+
+
+@bp.post("/requests/<int:request_id>/assign")
+@bp.input(AssignIn, arg_name="data")
+def assign(request_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A coordinator gives a request to a volunteer; the engine says why not if it can't."""
+    req = assign_by_hand(me(), request_id, data["volunteer_id"], settings())
+    return {"request": request_dict(req)}

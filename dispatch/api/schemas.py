@@ -1,0 +1,155 @@
+"""Request and response schemas: they validate input and are the source of the OpenAPI document.
+
+Messages are German first and written for people, not programmers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import Schema
+from apiflask import fields
+from apiflask import validators
+from marshmallow import ValidationError
+from marshmallow import validates_schema
+
+GERMAN = {
+    "required": "Bitte ausfüllen.",
+    "null": "Bitte ausfüllen.",
+    "invalid": "Diese Angabe verstehen wir nicht.",
+}
+
+
+def _de(**extra: str) -> dict[str, str]:
+    return {**GERMAN, **extra}
+
+
+def Str(**kw: Any) -> fields.String:  # noqa: N802 - field factory
+    return fields.String(error_messages=_de(), **kw)
+
+
+def Int(**kw: Any) -> fields.Integer:  # noqa: N802
+    return fields.Integer(error_messages=_de(invalid="Bitte eine ganze Zahl angeben."), **kw)
+
+
+def Float(**kw: Any) -> fields.Float:  # noqa: N802
+    return fields.Float(error_messages=_de(invalid="Bitte eine Zahl angeben."), **kw)
+
+
+def Bool(**kw: Any) -> fields.Boolean:  # noqa: N802
+    return fields.Boolean(error_messages=_de(invalid="Bitte ja oder nein angeben."), **kw)
+
+
+def DateTime(**kw: Any) -> fields.DateTime:  # noqa: N802
+    return fields.DateTime(
+        error_messages=_de(invalid="Bitte Datum und Uhrzeit angeben, z. B. 2026-12-01T09:30."),
+        **kw)
+
+
+def one_of(choices: list[str], message: str) -> validators.OneOf:
+    return validators.OneOf(choices, error=message)
+
+
+class PlaceIn(Schema):
+    address = Str(required=True, validate=validators.Length(
+        min=3, max=200, error="Bitte eine Adresse mit 3 bis 200 Zeichen angeben."))
+    lat = Float(required=True, validate=validators.Range(
+        min=-90, max=90, error="Die Breite muss zwischen -90 und 90 liegen."))
+    lon = Float(required=True, validate=validators.Range(
+        min=-180, max=180, error="Die Länge muss zwischen -180 und 180 liegen."))
+
+
+class LoginIn(Schema):
+    email = Str(required=True, validate=validators.Length(min=3, max=200))
+    password = Str(required=True, validate=validators.Length(min=1, max=200))
+
+
+class CodeIn(Schema):
+    code = Str(required=True, validate=validators.Length(
+        min=4, max=64, error="Der Anmeldecode hat mindestens 4 Zeichen."))
+
+
+class MePatchIn(Schema):
+    ui_language = Str(validate=one_of(["de", "en", "tr", "ar", "pl"],
+                                      "Diese Sprache gibt es nicht."))
+
+
+class AvailabilityIn(Schema):
+    available = Bool(required=True)
+
+
+class ShiftIn(Schema):
+    starts_at = DateTime(required=True)
+    ends_at = DateTime(required=True)
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **_: Any) -> None:
+        if data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("Das Ende muss nach dem Beginn liegen.", "ends_at")
+
+
+KINDS = ["ride", "ride_escort", "escort_walk"]
+AIDS = ["walker", "wheelchair", "cane", "guide_dog", "oxygen", "hearing", "sight"]
+
+
+class RequestIn(Schema):
+    kind = Str(required=True, validate=one_of(
+        KINDS, "Bitte „Fahrt“, „Fahrt mit Begleitung“ oder „Begleitung zu Fuß“ wählen."))
+    pickup = fields.Nested(PlaceIn, required=True, error_messages=_de())
+    dropoff = fields.Nested(PlaceIn, required=True, error_messages=_de())
+    time_mode = Str(load_default="pickup_after", validate=one_of(
+        ["pickup_after", "arrive_by"], "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
+    time = DateTime(required=True)
+    return_after_minutes = Int(load_default=None, allow_none=True, validate=validators.Range(
+        min=0, max=600, error="Die Rückfahrt muss 0 bis 600 Minuten nach dem Termin liegen."))
+    passengers = Int(load_default=1, validate=validators.Range(
+        min=1, max=4, error="Es können 1 bis 4 Personen mitfahren."))
+    mobility_aids = fields.List(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
+                                load_default=None)
+    notes = Str(load_default="", validate=validators.Length(
+        max=500, error="Die Notiz darf höchstens 500 Zeichen haben."))
+    repeat_weekly = Bool(load_default=False)
+    resident_id = Int(load_default=None, allow_none=True)
+
+
+class AgainIn(Schema):
+    time = DateTime(required=True)
+
+
+class AssignIn(Schema):
+    volunteer_id = Int(required=True)
+
+
+class ResidentIn(Schema):
+    first_name = Str(required=True, validate=validators.Length(
+        min=1, max=80, error="Bitte einen Vornamen angeben."))
+    last_name = Str(load_default="", validate=validators.Length(max=80))
+    home = fields.Nested(PlaceIn, required=True, error_messages=_de())
+    phone = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
+    gender = Str(load_default=None, allow_none=True, validate=one_of(
+        ["f", "m", "d"], "Bitte w, m oder d angeben."))
+    languages = fields.List(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
+    mobility_aids = fields.List(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
+                                load_default=[])
+    same_gender = Str(load_default="none", validate=one_of(
+        ["none", "soft", "hard"], "Bitte „egal“, „lieber“ oder „nur“ wählen."))
+    help_at_door = Bool(load_default=False)
+    ui_language = Str(load_default="de", validate=one_of(["de", "en", "tr", "ar", "pl"],
+                                                         "Diese Sprache gibt es nicht."))
+    caregiver_name = Str(load_default=None, allow_none=True)
+    caregiver_email = Str(load_default=None, allow_none=True)
+    quarter = Str(load_default=None, allow_none=True)
+
+
+class AddressQuery(Schema):
+    q = Str(required=True, validate=validators.Length(
+        min=2, max=100, error="Bitte mindestens 2 Zeichen eingeben."))
+    limit = Int(load_default=8, validate=validators.Range(min=1, max=30))
+
+
+class QuarterQuery(Schema):
+    quarter = Str(load_default=None, allow_none=True)
+
+
+class StateQuery(Schema):
+    state = Str(load_default=None, allow_none=True)

@@ -1,0 +1,99 @@
+"""Accounts: password and one-time-code log-in, residents created by coordinators."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from dispatch.errors import DispatchError
+from dispatch.errors import NotAllowed
+from dispatch.errors import NotFound
+from dispatch.extensions import db
+from dispatch.models import Person
+from dispatch.models import ResidentProfile
+from dispatch.models import Role
+from dispatch.models._types import utcnow
+from dispatch.services.access import is_staff
+from dispatch.services.access import may_see_quarter
+from dispatch.services.audit import audit
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_DAYS = 14
+
+
+class LoginFailed(DispatchError):
+    code = "login_failed"
+    status = 401
+
+
+def _hash_code(code: str) -> str:
+    normal = code.strip().upper().replace(" ", "").replace("-", "")
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def login_with_password(email: str, password: str) -> Person:
+    person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    if person is None or not person.password_hash or not person.active or \
+            not check_password_hash(person.password_hash, password):
+        raise LoginFailed("E-Mail oder Passwort stimmen nicht.")
+    return person
+
+
+def login_with_code(code: str) -> Person:
+    """A resident's one-time code: valid once, for a limited time."""
+    person = db.session.scalar(select(Person).where(Person.login_code_hash == _hash_code(code)))
+    if person is None or not person.active or person.login_code_expires is None or \
+            person.login_code_expires < utcnow():
+        raise LoginFailed("Dieser Anmeldecode gilt nicht (mehr). Das Quartiersbüro gibt Ihnen "
+                          "gern einen neuen.")
+    person.login_code_hash = None
+    person.login_code_expires = None
+    audit(person, "login.code", "person", person.id)
+    db.session.commit()
+    return person
+
+
+def new_login_code(actor: Person, person_id: int) -> str:
+    """Create a one-time code for a resident (shown once to the coordinator)."""
+    person = db.session.get(Person, person_id)
+    if not is_staff(actor):
+        raise NotAllowed("Anmeldecodes vergibt das Quartiersbüro.")
+    if person is None or person.role != Role.RESIDENT or not may_see_quarter(
+            actor, person.quarter_slug or ""):
+        raise NotFound("Diese Person gibt es in Ihrem Quartier nicht.")
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    person.login_code_hash = _hash_code(raw)
+    person.login_code_expires = utcnow() + timedelta(days=CODE_DAYS)
+    audit(actor, "login_code.created", "person", person.id)
+    db.session.commit()
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def create_resident(actor: Person, data: dict[str, Any], quarters: list[str]) -> Person:
+    """A coordinator creates a resident account during a phone call."""
+    if not is_staff(actor):
+        raise NotAllowed("Konten legt das Quartiersbüro an.")
+    quarter = data.get("quarter") or actor.quarter_slug
+    if quarter not in quarters or not may_see_quarter(actor, quarter):
+        from dispatch.errors import InvalidInput
+
+        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": "Unbekannt."})
+    p = Person(role=Role.RESIDENT, quarter_slug=quarter, first_name=data["first_name"],
+               last_name=data["last_name"], phone=data.get("phone"), gender=data.get("gender"),
+               ui_language=data["ui_language"])
+    home = data["home"]
+    p.resident = ResidentProfile(
+        home_address=home["address"], home_lat=home["lat"], home_lon=home["lon"],
+        languages=data["languages"], mobility_aids=data["mobility_aids"],
+        same_gender=data["same_gender"], help_at_door=data["help_at_door"],
+        caregiver_name=data.get("caregiver_name"), caregiver_email=data.get("caregiver_email"))
+    db.session.add(p)
+    db.session.flush()
+    audit(actor, "resident.created", "person", p.id)
+    db.session.commit()
+    return p

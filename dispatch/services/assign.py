@@ -1,0 +1,92 @@
+"""A coordinator assigns or re-assigns a request by hand; the engine checks feasibility."""
+
+from __future__ import annotations
+
+from dispatch import matching
+from dispatch.domain.lifecycle import RequestState
+from dispatch.errors import InvalidTransition
+from dispatch.errors import NotFound
+from dispatch.errors import Unservable
+from dispatch.extensions import db
+from dispatch.models import Offer
+from dispatch.models import OfferState
+from dispatch.models import Person
+from dispatch.models import RideRequest
+from dispatch.models import Role
+from dispatch.models._types import utcnow
+from dispatch.services import events
+from dispatch.services.access import check_request
+from dispatch.services.access import require_role
+from dispatch.services.audit import audit
+from dispatch.services.notify import request_changed
+from dispatch.services.notify import trip_changed
+from dispatch.services.planning import _ExcludingProblem
+from dispatch.services.planning import apply_plans
+from dispatch.services.planning import build_context
+from dispatch.services.planning import remove_from_plans
+from dispatch.settings import Settings
+
+#: How to walk the lifecycle from each state to ``offered``.
+TO_OFFERED = {
+    RequestState.UNSERVABLE: [RequestState.REQUESTED, RequestState.PLANNED, RequestState.OFFERED],
+    RequestState.REQUESTED: [RequestState.PLANNED, RequestState.OFFERED],
+    RequestState.PLANNED: [RequestState.OFFERED],
+    RequestState.OFFERED: [],
+    RequestState.ACCEPTED: [RequestState.PLANNED, RequestState.OFFERED],
+}
+
+
+def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
+                   settings: Settings) -> RideRequest:
+    """Give the request to this volunteer (as agreed on the phone) if the rules allow it."""
+    require_role(actor, Role.COORDINATOR, Role.ADMIN)
+    req = check_request(actor, db.session.get(RideRequest, request_id))
+    volunteer = db.session.get(Person, volunteer_id)
+    if volunteer is None or volunteer.role != Role.VOLUNTEER or \
+            volunteer.quarter_slug != req.quarter_slug:
+        raise NotFound("Diese ehrenamtliche Person gibt es im Quartier nicht.",
+                       fields={"volunteer_id": "Unbekannt."})
+    state = RequestState(req.state)
+    if state not in TO_OFFERED:
+        raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet; sie kann nicht mehr "
+                                "umverteilt werden.", current=state.value)
+    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
+            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
+        offer.state = OfferState.WITHDRAWN.value
+        events.publish(db.session, "offer.withdrawn", {"id": offer.id},
+                       f"user:{offer.volunteer_id}")
+    remove_from_plans(req)
+    ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
+    vid = str(volunteer.id)
+    if not any(v.id == vid for v in ctx.problem.vehicles):
+        db.session.rollback()
+        raise Unservable(f"{volunteer.first_name} hat an diesem Tag keinen Dienst, ist nicht "
+                         "verfügbar oder nicht (mehr) geprüft.", reason="no_volunteer_on_shift")
+    others = frozenset(v.id for v in ctx.problem.vehicles if v.id != vid)
+    p = ctx.problem
+    problem = _ExcludingProblem(matrices=p.matrices, requests=p.requests, vehicles=p.vehicles,
+                                max_route=p.max_route, weights=p.weights,
+                                excluded={str(req.id): others})
+    result = matching.insert(problem, ctx.plans, str(req.id))
+    blocked = [u for u in result.unservable if u.request_id == str(req.id)]
+    if blocked:
+        db.session.rollback()
+        raise Unservable(f"Das geht nicht: {blocked[0].reason.message_de}",
+                         reason=blocked[0].reason.code)
+    for trip in apply_plans(ctx, result.plans):
+        trip_changed(trip)
+    for step in TO_OFFERED[RequestState(req.state)]:
+        req.move_to(step, reason_code=None, reason_text=None)
+    offer = Offer(request_id=req.id, volunteer_id=volunteer.id, expires_at=utcnow(),
+                  state=OfferState.ACCEPTED.value, responded_at=utcnow())
+    db.session.add(offer)
+    req.move_to(RequestState.ACCEPTED)
+    for trip in ctx.trips.values():
+        for stop in trip.stops:
+            if stop.request_id == req.id:
+                stop.locked = True
+    db.session.flush()
+    audit(actor, "request.assigned", "ride_request", req.id, volunteer_id=volunteer.id)
+    request_changed(req)
+    db.session.commit()
+    return req

@@ -1,0 +1,46 @@
+"""Publish what changed to the rooms that need to know (delivered after commit)."""
+
+from __future__ import annotations
+
+from dispatch.extensions import db
+from dispatch.models import Offer
+from dispatch.models import RideRequest
+from dispatch.models import Trip
+from dispatch.realtime.rooms import staff_room
+from dispatch.realtime.rooms import user_room
+from dispatch.services import events
+from dispatch.services.serialize import offer_dict
+from dispatch.services.serialize import request_dict
+from dispatch.services.serialize import trip_dict
+
+
+def request_changed(req: RideRequest) -> None:
+    """Tell the resident, the volunteers involved and the quarter's board."""
+    db.session.flush()
+    rooms = {user_room(req.resident_id), staff_room(req.quarter_slug)}
+    for (vid,) in db.session.query(Offer.volunteer_id).filter_by(request_id=req.id).distinct():
+        rooms.add(user_room(vid))
+    events.publish(db.session, "request.updated", {"request": request_dict(req)}, *sorted(rooms))
+    board_changed(req.quarter_slug)
+
+
+def offer_created(offer: Offer) -> None:
+    db.session.flush()
+    events.publish(db.session, "offer.created", {"offer": offer_dict(offer)},
+                   user_room(offer.volunteer_id))
+
+
+def trip_changed(trip: Trip) -> None:
+    db.session.flush()
+    events.publish(db.session, "trip.updated", {"trip": trip_dict(trip)},
+                   user_room(trip.volunteer_id), staff_room(trip.quarter_slug))
+    board_changed(trip.quarter_slug)
+
+
+def board_changed(quarter: str) -> None:
+    """One ``board.changed`` per quarter per unit of work is enough."""
+    pending = db.session.info.setdefault("dispatch_board_changed", set())
+    if quarter in pending:
+        return
+    pending.add(quarter)
+    events.publish(db.session, "board.changed", {"quarter": quarter}, staff_room(quarter))

@@ -1,0 +1,440 @@
+"""Database state <-> matching problem: place new requests, apply plans, re-plan a day.
+
+The quarter's plans for one service day are the trips (one per volunteer and day) with their
+stops. Accepted and done stops are locked: re-planning only adds to or reorders the rest.
+Times handed to the matching engine are seconds since local midnight of the service day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import select
+
+from dispatch import matching
+from dispatch.domain.lifecycle import COMMITTED
+from dispatch.domain.lifecycle import OPEN
+from dispatch.domain.lifecycle import RequestState
+from dispatch.extensions import db
+from dispatch.matching.problem import LockedStop
+from dispatch.matching.problem import Problem
+from dispatch.matching.problem import Request
+from dispatch.matching.problem import Vehicle
+from dispatch.matching.problem import max_ride_seconds
+from dispatch.matching.result import Plan
+from dispatch.matching.result import Stop
+from dispatch.models import Offer
+from dispatch.models import OfferState
+from dispatch.models import Person
+from dispatch.models import RideRequest
+from dispatch.models import Role
+from dispatch.models import Trip
+from dispatch.models import TripStop
+from dispatch.models._types import utcnow
+from dispatch.services.audit import audit
+from dispatch.services.board import day_bounds
+from dispatch.services.network import get_network
+from dispatch.services.notify import offer_created
+from dispatch.services.notify import request_changed
+from dispatch.services.notify import trip_changed
+from dispatch.settings import Settings
+
+#: States whose stops stay in the plans.
+PLANNED_STATES = {*OPEN, *COMMITTED, RequestState.PICKED_UP}
+DECLINED = "declined_by_volunteer"
+
+
+@dataclass
+class DayContext:
+    """The matching view of one quarter's service day, with the maps back to rows."""
+
+    quarter: str
+    day: datetime
+    problem: Problem
+    plans: list[Plan]
+    requests: dict[str, RideRequest]
+    volunteers: dict[str, Person]
+    trips: dict[str, Trip]
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    def seconds(self, t: datetime) -> float:
+        return (t - self.day).total_seconds()
+
+    def at(self, seconds: float) -> datetime:
+        return (self.day + timedelta(seconds=round(seconds))).replace(microsecond=0)
+
+
+class _Points:
+    """Unique (lat, lon) points with their indices."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[float, float]] = []
+        self._index: dict[tuple[float, float], int] = {}
+
+    def add(self, lat: float, lon: float) -> int:
+        key = (round(lat, 6), round(lon, 6))
+        if key not in self._index:
+            self._index[key] = len(self.items)
+            self.items.append(key)
+        return self._index[key]
+
+
+def _rid(req: RideRequest) -> str:
+    return str(req.id)
+
+
+def _vehicle_for(person: Person, day: datetime, points: _Points, settings: Settings,
+                 locked: tuple[LockedStop, ...]) -> Vehicle | None:
+    prof = person.volunteer
+    if prof is None or not person.active or not prof.available or not prof.vetted_on(day.date()):
+        return None
+    start, end = day_bounds(day)
+    shifts = [s for s in prof.shifts if s.starts_at < end and s.ends_at > start]
+    if not shifts:
+        return None
+    s0 = max(min(s.starts_at for s in shifts), start)
+    s1 = min(max(s.ends_at for s in shifts), end)
+    if prof.home_lat is None or prof.home_lon is None:
+        return None
+    home = points.add(prof.home_lat, prof.home_lon)
+    drives = prof.drives and (prof.vehicle_seats > 0 or prof.wheelchair_places > 0)
+    if not drives and not prof.escorts_on_foot:
+        return None
+    return Vehicle(
+        id=str(person.id), start=home, end=home,
+        shift=((s0 - start).total_seconds(), (s1 - start).total_seconds()),
+        capacity={"seats": prof.vehicle_seats if drives else 1,
+                  "wheelchair": prof.wheelchair_places if drives else 0},
+        languages=tuple(prof.languages), gender=person.gender, drives=drives,
+        escorts_on_foot=prof.escorts_on_foot,
+        max_work=_work_left(person, day, prof.max_hours_per_week),
+        locked=locked,
+    )
+
+
+def _work_left(person: Person, day: datetime, hours_per_week: float) -> float:
+    """Seconds of this week's hours left after the volunteer's trips on other days."""
+    monday = day - timedelta(days=day.weekday())
+    trips = db.session.scalars(select(Trip).where(
+        Trip.volunteer_id == person.id, Trip.service_day >= monday,
+        Trip.service_day < monday + timedelta(days=7), Trip.service_day != day)).all()
+    used = sum((t.stops[-1].planned_departure - t.stops[0].planned_arrival).total_seconds()
+               for t in trips if t.stops)
+    return max(0.0, hours_per_week * 3600 - used)
+
+
+def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings: Settings,
+                 direct: dict[str, float], done: dict[tuple[int, str], datetime]) -> Request:
+    rules = settings.service
+    resident = req.resident
+    prof = resident.resident
+    secs = lambda t: (t - ctx_day).total_seconds()  # noqa: E731
+    pick_window: tuple[float, float] | None = None
+    drop_window: tuple[float, float] | None = None
+    if req.time_mode == "arrive_by":
+        drop_window = (secs(req.window_start), secs(req.window_end))
+    elif req.return_of_id is None:
+        pick_window = (secs(req.window_start), secs(req.window_end))
+    if (req.id, "pickup") in done:
+        t = secs(done[(req.id, "pickup")])
+        pick_window = (t, t)
+    languages: tuple[str, ...] = ()
+    if prof is not None and prof.languages and "de" not in prof.languages:
+        languages = tuple(prof.languages)
+    same = {"none": "no", "soft": "soft", "hard": "hard"}[prof.same_gender if prof else "none"]
+    if same != "no" and resident.gender is None:
+        same = "no"
+    boarding = rules.boarding_min * 60.0
+    load = {"wheelchair": 1, "seats": max(0, req.passengers - 1)} if \
+        req.needs_wheelchair_place else {"seats": req.passengers}
+    return Request(
+        id=_rid(req), pickup=points.add(req.pickup_lat, req.pickup_lon),
+        dropoff=points.add(req.dropoff_lat, req.dropoff_lon), kind=req.kind,  # type: ignore[arg-type]
+        pickup_window=pick_window, dropoff_window=drop_window,
+        pickup_service=boarding, dropoff_service=boarding, load=load,
+        max_ride=max_ride_seconds(direct.get(_rid(req), 0.0), rules.detour_factor,
+                                  rules.detour_extra_min * 60.0),
+        languages=languages, same_gender=same, gender=resident.gender,  # type: ignore[arg-type]
+        preferred_volunteer=str(prof.preferred_volunteer_id) if prof and
+        prof.preferred_volunteer_id else None,
+        return_of=str(req.return_of_id) if req.return_of_id and pick_window is None else None,
+        appointment=float(req.appointment_minutes or 0) * 60.0,
+    )
+
+
+def build_context(quarter: str, day: datetime, settings: Settings,
+                  extra: Iterable[RideRequest] = ()) -> DayContext:
+    """Read the quarter's day from the database into a matching problem and current plans."""
+    start, end = day_bounds(day)
+    rows = list(db.session.scalars(select(RideRequest).where(
+        RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
+        RideRequest.requested_time < end,
+        RideRequest.state.in_([s.value for s in PLANNED_STATES]))))
+    for r in extra:
+        if r not in rows:
+            rows.append(r)
+    by_id = {_rid(r): r for r in rows}
+    # a return ride tied to an outbound of another day is planned on its own window
+    trips = {str(t.volunteer_id): t for t in db.session.scalars(select(Trip).where(
+        Trip.quarter_slug == quarter, Trip.service_day == start))}
+    done: dict[tuple[int, str], datetime] = {}
+    for t in trips.values():
+        for s in t.stops:
+            if s.done_at is not None:
+                done[(s.request_id, s.kind)] = s.done_at
+    points = _Points()
+    volunteers = {str(p.id): p for p in db.session.scalars(select(Person).where(
+        Person.role == Role.VOLUNTEER, Person.quarter_slug == quarter))}
+    # vehicles first so their homes get the low indices
+    locked_by_vehicle: dict[str, tuple[LockedStop, ...]] = {}
+    for vid, t in trips.items():
+        locked_by_vehicle[vid] = tuple(
+            LockedStop(str(s.request_id), s.kind, done=s.done_at is not None)  # type: ignore[arg-type]
+            for s in t.stops if s.locked and _rid(s.request) in by_id)
+    vehicles = []
+    for vid, person in volunteers.items():
+        v = _vehicle_for(person, start, points, settings, locked_by_vehicle.get(vid, ()))
+        if v is not None:
+            vehicles.append(v)
+    for r in rows:
+        points.add(r.pickup_lat, r.pickup_lon)
+        points.add(r.dropoff_lat, r.dropoff_lon)
+    net = get_network(settings)
+    drive = np.asarray(net.travel_time_matrix(points.items, mode="drive"), dtype=float)
+    walk = np.asarray(net.travel_time_matrix(points.items, mode="walk"), dtype=float)
+    direct = {}
+    for r in rows:
+        a, b = points.add(r.pickup_lat, r.pickup_lon), points.add(r.dropoff_lat, r.dropoff_lon)
+        direct[_rid(r)] = float((walk if r.kind == "escort_walk" else drive)[a, b])
+    requests = []
+    for r in rows:
+        # keep return rides whose outbound is not in this day's problem on their own window
+        if r.return_of_id is not None and str(r.return_of_id) not in by_id:
+            r_req = _request_for(r, start, points, settings, direct, done)
+            if r_req.pickup_window is None:
+                w = ((r.window_start - start).total_seconds(),
+                     (r.window_end - start).total_seconds())
+                r_req = Request(**{**r_req.__dict__, "pickup_window": w, "return_of": None})
+            requests.append(r_req)
+        else:
+            requests.append(_request_for(r, start, points, settings, direct, done))
+    # locked stops may only name requests of this problem
+    problem = Problem(matrices={"drive": drive, "walk": walk}, requests=tuple(requests),
+                      vehicles=tuple(vehicles),
+                      max_route=settings.service.max_route_hours * 3600.0)
+    ctx = DayContext(quarter=quarter, day=start, problem=problem, plans=[], requests=by_id,
+                     volunteers=volunteers, trips=trips, points=points.items)
+    ctx.plans = [_plan_from_trip(ctx, t) for vid, t in trips.items()
+                 if any(v.id == vid for v in vehicles)]
+    return ctx
+
+
+def _plan_from_trip(ctx: DayContext, trip: Trip) -> Plan:
+    stops = []
+    index = _Points()
+    index.items = list(ctx.points)
+    index._index = {p: i for i, p in enumerate(ctx.points)}  # noqa: SLF001
+    for s in trip.stops:
+        if _rid(s.request) not in ctx.requests:
+            continue
+        t_arr, t_dep = ctx.seconds(s.planned_arrival), ctx.seconds(s.planned_departure)
+        stops.append(Stop(request_id=_rid(s.request), action=s.kind,  # type: ignore[arg-type]
+                          location=index.add(s.lat, s.lon), arrival=t_arr, start=t_arr,
+                          departure=t_dep, locked=s.locked))
+    return Plan(vehicle_id=str(trip.volunteer_id), stops=tuple(stops))
+
+
+@dataclass(frozen=True, eq=False)
+class _ExcludingProblem(Problem):
+    """A problem where some volunteers may not serve some requests (they declined)."""
+
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def blocked_by(self, request: Request, vehicle: Vehicle) -> str | None:
+        if vehicle.id in self.excluded.get(request.id, frozenset()):
+            return matching.reasons.NO_VOLUNTEER_ON_SHIFT
+        return super().blocked_by(request, vehicle)
+
+
+def _exclusions(rows: Iterable[RideRequest]) -> dict[str, frozenset[str]]:
+    ids = [r.id for r in rows]
+    out: dict[str, set[str]] = {}
+    if not ids:
+        return {}
+    for rid, vid in db.session.query(Offer.request_id, Offer.volunteer_id).filter(
+            Offer.request_id.in_(ids),
+            Offer.state.in_([OfferState.DECLINED.value, OfferState.EXPIRED.value])):
+        out.setdefault(str(rid), set()).add(str(vid))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _with_exclusions(ctx: DayContext) -> Problem:
+    excluded = _exclusions(ctx.requests.values())
+    if not excluded:
+        return ctx.problem
+    p = ctx.problem
+    return _ExcludingProblem(matrices=p.matrices, requests=p.requests, vehicles=p.vehicles,
+                             max_route=p.max_route, weights=p.weights, excluded=excluded)
+
+
+def place_new(req: RideRequest, actor: Person | None, settings: Settings) -> None:
+    """Insert one request into its day's plans at once and offer it, or mark it unservable."""
+    ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
+    problem = _with_exclusions(ctx)
+    result = matching.insert(problem, ctx.plans, _rid(req))
+    if any(u.request_id == _rid(req) for u in result.unservable):
+        reason = next(u.reason for u in result.unservable if u.request_id == _rid(req))
+        _mark_unservable(req, actor, reason.code, _reason_text(req, reason.message_de))
+        return
+    changed = apply_plans(ctx, result.plans)
+    if RequestState(req.state) == RequestState.REQUESTED:
+        req.move_to(RequestState.PLANNED, reason_code=None, reason_text=None)
+    audit(actor, "request.planned", "ride_request", req.id)
+    for trip in changed:
+        trip_changed(trip)
+    offer_to_planned_volunteer(req, actor, settings)
+
+
+def _reason_text(req: RideRequest, text: str) -> str:
+    if _exclusions([req]):
+        return "Alle passenden Ehrenamtlichen haben abgelehnt oder nicht rechtzeitig geantwortet."
+    return text
+
+
+def _mark_unservable(req: RideRequest, actor: Person | None, code: str, text: str) -> None:
+    if RequestState(req.state) == RequestState.OFFERED:
+        req.move_to(RequestState.PLANNED)
+    req.move_to(RequestState.UNSERVABLE, reason_code=code, reason_text=text)
+    remove_from_plans(req)
+    audit(actor, "request.unservable", "ride_request", req.id, reason=code)
+    request_changed(req)
+
+
+def apply_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
+    """Write plans as trips and stops; return the trips whose stops changed."""
+    changed = []
+    for plan in plans:
+        person = ctx.volunteers[plan.vehicle_id]
+        trip = ctx.trips.get(plan.vehicle_id)
+        old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops] if trip else []
+        if trip is None:
+            if not plan.stops:
+                continue
+            trip = Trip(volunteer_id=person.id, quarter_slug=ctx.quarter, service_day=ctx.day)
+            db.session.add(trip)
+            ctx.trips[plan.vehicle_id] = trip
+        keep = {(s.request_id, s.kind): s for s in trip.stops}
+        new_stops = []
+        for seq, st in enumerate(plan.stops):
+            req = ctx.requests[st.request_id]
+            prev = keep.pop((req.id, st.action), None)
+            lat, lon = (req.pickup_lat, req.pickup_lon) if st.action == "pickup" else \
+                (req.dropoff_lat, req.dropoff_lon)
+            address = req.pickup_address if st.action == "pickup" else req.dropoff_address
+            stop = prev or TripStop(request_id=req.id, kind=st.action, address=address, lat=lat,
+                                    lon=lon)
+            stop.seq = seq
+            stop.planned_arrival = ctx.at(st.start)
+            stop.planned_departure = ctx.at(st.departure)
+            stop.locked = RequestState(req.state) in COMMITTED or req.state == \
+                RequestState.PICKED_UP
+            new_stops.append(stop)
+        trip.stops = new_stops
+        if [(s.request_id, s.kind, s.planned_arrival) for s in new_stops] != old:
+            changed.append(trip)
+    db.session.flush()
+    return changed
+
+
+def volunteer_of(req: RideRequest) -> Person | None:
+    """The volunteer whose trip holds the request's pick-up, if any."""
+    stop = db.session.query(TripStop).filter_by(request_id=req.id, kind="pickup").first()
+    return stop.trip.volunteer if stop is not None else None
+
+
+def offer_to_planned_volunteer(req: RideRequest, actor: Person | None,
+                               settings: Settings) -> Offer | None:
+    """Offer a planned request to the volunteer it is planned with (expires after a while)."""
+    volunteer = volunteer_of(req)
+    if volunteer is None or RequestState(req.state) != RequestState.PLANNED:
+        return None
+    offer = Offer(request_id=req.id, volunteer_id=volunteer.id,
+                  expires_at=utcnow() + timedelta(minutes=settings.service.offer_expiry_min))
+    db.session.add(offer)
+    req.move_to(RequestState.OFFERED)
+    db.session.flush()
+    audit(actor, "offer.created", "offer", offer.id, request_id=req.id,
+          volunteer_id=volunteer.id)
+    offer_created(offer)
+    request_changed(req)
+    return offer
+
+
+def remove_from_plans(req: RideRequest) -> None:
+    """Take a request's stops out of its trip (the rest of the trip stays as it is)."""
+    for stop in db.session.query(TripStop).filter_by(request_id=req.id).all():
+        trip = stop.trip
+        trip.stops.remove(stop)
+        for seq, s in enumerate(trip.stops):
+            s.seq = seq
+        trip_changed(trip)
+    db.session.flush()
+
+
+def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: float,
+               seed: int = 0) -> dict[str, int]:
+    """Improve a day's plans with the solver; locked stops stay; changes are applied and told.
+
+    Requests that still wait for a volunteer (``requested``) are placed where possible.
+    Returns counts of what changed. The caller commits.
+    """
+    ctx = build_context(quarter, day, settings)
+    if not ctx.requests or not ctx.problem.vehicles:
+        return {"trips_changed": 0, "placed": 0}
+    problem = _with_exclusions(ctx)
+    result = matching.solve(problem, stop=matching.MaxRuntime(seconds), seed=seed,
+                            initial=ctx.plans)
+    unservable = {u.request_id for u in result.unservable}
+    plans = result.plans
+    # an offered or committed request must never silently leave the plans
+    for rid, req in ctx.requests.items():
+        if rid in unservable and RequestState(req.state) != RequestState.REQUESTED:
+            return {"trips_changed": 0, "placed": 0}
+    moved = _moved_offers(ctx, plans)
+    changed = apply_plans(ctx, plans)
+    for trip in changed:
+        trip_changed(trip)
+    placed = 0
+    for rid, req in ctx.requests.items():
+        if rid not in unservable and RequestState(req.state) == RequestState.REQUESTED:
+            req.move_to(RequestState.PLANNED)
+            offer_to_planned_volunteer(req, None, settings)
+            placed += 1
+    for req in moved:
+        offer_to_planned_volunteer(req, None, settings)
+    return {"trips_changed": len(changed), "placed": placed}
+
+
+def _moved_offers(ctx: DayContext, plans: Iterable[Plan]) -> list[RideRequest]:
+    """Offered requests that the new plans give to another volunteer: withdraw the old offer."""
+    owner = {s.request_id: p.vehicle_id for p in plans for s in p.stops}
+    moved = []
+    for rid, req in ctx.requests.items():
+        if RequestState(req.state) != RequestState.OFFERED:
+            continue
+        offer = db.session.query(Offer).filter_by(request_id=req.id,
+                                                  state=OfferState.OPEN.value).first()
+        if offer is not None and owner.get(rid) not in (None, str(offer.volunteer_id)):
+            offer.state = OfferState.WITHDRAWN.value
+            from dispatch.services import events
+
+            events.publish(db.session, "offer.withdrawn", {"id": offer.id},
+                           f"user:{offer.volunteer_id}")
+            req.move_to(RequestState.PLANNED)
+            moved.append(req)
+    return moved

@@ -1,0 +1,71 @@
+"""What a volunteer reports on the way: arrived, picked up, dropped off, no-show."""
+
+from __future__ import annotations
+
+from dispatch.domain.lifecycle import RequestState
+from dispatch.errors import InvalidInput
+from dispatch.errors import InvalidTransition
+from dispatch.errors import NotFound
+from dispatch.extensions import db
+from dispatch.models import Person
+from dispatch.models import TripStop
+from dispatch.models._types import utcnow
+from dispatch.services.access import is_staff
+from dispatch.services.audit import audit
+from dispatch.services.clock import local_now
+from dispatch.services.notify import request_changed
+from dispatch.services.notify import trip_changed
+
+ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
+
+
+def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
+    """Record what happened at a stop and move the request on; commits."""
+    if action not in ACTIONS:
+        raise InvalidInput("Diese Meldung kennen wir nicht.",
+                           fields={"action": "arrived, picked_up, dropped_off oder no_show"})
+    stop = db.session.get(TripStop, stop_id)
+    if stop is None or not (stop.trip.volunteer_id == actor.id or is_staff(actor)):
+        raise NotFound("Diesen Halt gibt es nicht.")
+    req = stop.request
+    state = RequestState(req.state)
+    now = local_now()
+    if action == "arrived":
+        if state == RequestState.ACCEPTED and stop.kind == "pickup":
+            req.move_to(RequestState.EN_ROUTE)
+        stop.arrived_at = now
+    elif action == "picked_up":
+        _expect(stop, "pickup", action)
+        if state == RequestState.ACCEPTED:
+            req.move_to(RequestState.EN_ROUTE)
+        req.move_to(RequestState.PICKED_UP)
+        stop.arrived_at = stop.arrived_at or now
+        stop.done_at = now
+    elif action == "dropped_off":
+        _expect(stop, "dropoff", action)
+        req.move_to(RequestState.DROPPED_OFF)
+        req.move_to(RequestState.COMPLETED)
+        stop.arrived_at = stop.arrived_at or now
+        stop.done_at = now
+    else:  # no_show
+        _expect(stop, "pickup", action)
+        if state == RequestState.ACCEPTED:
+            req.move_to(RequestState.EN_ROUTE)
+        req.move_to(RequestState.NO_SHOW)
+        stop.done_at = now
+        drop = db.session.query(TripStop).filter_by(request_id=req.id, kind="dropoff").first()
+        if drop is not None:
+            drop.trip.stops.remove(drop)
+    audit(actor, f"stop.{action}", "trip_stop", stop.id, request_id=req.id,
+          at=utcnow().isoformat())
+    trip_changed(stop.trip)
+    request_changed(req)
+    db.session.commit()
+    return stop
+
+
+def _expect(stop: TripStop, kind: str, action: str) -> None:
+    if stop.kind != kind:
+        where = "Abholung" if kind == "pickup" else "Ziel"
+        raise InvalidTransition(f"„{action}“ passt nur zu einem Halt der {where}.",
+                                current=stop.kind, target=action)
