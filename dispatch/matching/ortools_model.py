@@ -48,8 +48,9 @@ def run(
 ) -> OrToolsRun:
     """Solve with OR-Tools, from ``initial`` routes when given.
 
-    ``guided``: guided local search (our setting); ``False`` leaves OR-Tools at its default
-    search settings (only the time limit set), the benchmark's ``ortools-default``.
+    ``guided``: guided local search; ``False`` leaves OR-Tools at its default search settings
+    (greedy descent to a local optimum, only the time limit set), which is also the
+    benchmark's ``ortools-default``.
     """
     R, V = A.nreq, A.nveh
     N = 2 * R + 2 * V
@@ -123,8 +124,10 @@ def run(
             solver.Add(time.CumulVar(d) - time.CumulVar(p) <= hi(A.rL[r] + ns[2 * r]))
         allowed = [v for v in range(V) if A.allowed[r, v]]
         if len(allowed) < V:
-            routing.SetAllowedVehiclesForIndex(allowed, p)
-            routing.SetAllowedVehiclesForIndex(allowed, d)
+            # SetAllowedVehiclesForIndex does not take a list in this OR-Tools build
+            values = allowed if A.lockveh[r] >= 0 else [-1, *allowed]
+            routing.VehicleVar(p).SetValues(values)
+            routing.VehicleVar(d).SetValues(values)
         if A.lockveh[r] < 0:
             routing.AddDisjunction([p, d], penalty, 2)
     _lock_order(problem, manager, routing, solver)

@@ -14,9 +14,10 @@ from typing import Any
 class OrToolsParams:
     """The OR-Tools phase: guided local search from the current plans.
 
-    ``time_share`` is the share of a time-limited solve given to OR-Tools (the rest goes to our
-    large neighbourhood search). Under an iteration limit OR-Tools stops after
-    ``solution_limit`` solutions instead, so the result is deterministic.
+    ``time_share`` is the share of a time-limited solve given to OR-Tools (at most
+    ``max_seconds``; the rest goes to our large neighbourhood search). Under an iteration limit
+    OR-Tools runs a local-search descent from the current plans instead (it ends by itself, at
+    most ``solution_limit`` solutions), so the result is deterministic for a seed.
     """
 
     time_share: float = 0.1

@@ -83,10 +83,14 @@ def solve(
         seconds = op.max_seconds
         if remaining is not None:
             seconds = min(op.max_seconds, op.time_share * remaining)
-        limit = op.solution_limit if remaining is None else None
+        # time-limited: guided local search; iteration-limited: descent to a local optimum,
+        # which ends by itself, so the whole solve stays deterministic for a seed
+        guided = remaining is not None
+        limit = None if guided else op.solution_limit
         start = [[int(x) for x in routes[v, 1 : lens[v] - 1]] for v in range(A.nveh)]
         run = ortools_model.run(
-            problem, A, start, seconds=seconds, solution_limit=limit, scale=op.scale
+            problem, A, start, seconds=seconds, solution_limit=limit, scale=op.scale,
+            guided=guided,
         )
         if run.found:
             cand_r, cand_l = _from_lists(A, run.routes, routes.shape[1])
