@@ -1,0 +1,593 @@
+// Shared by every page: translations, API calls with the CSRF header, the live socket,
+// the offline booking queue, toasts, times and the address autocomplete.
+
+export const LANGUAGES = ["de", "en", "tr", "ar", "pl"];
+const RTL = new Set(["ar"]);
+const LANG_KEY = "dispatch.lang";
+const OUTBOX_KEY = "dispatch.outbox";
+export const HOME_BY_ROLE = {
+  resident: "/app/resident", volunteer: "/app/volunteer", coordinator: "/app/board",
+  admin: "/app/board",
+};
+
+// ---------------------------------------------------------------- translations
+let lang = document.documentElement.lang || "de";
+let strings = {};
+let fallback = {};
+const langListeners = [];
+
+async function fetchCatalogue(code) {
+  const resp = await fetch(`/static/i18n/${code}.json`);
+  if (!resp.ok) throw new Error(`i18n ${code}: ${resp.status}`);
+  return resp.json();
+}
+
+/** The text of `key` in the current language, `{name}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  let text = strings[key] ?? fallback[key];
+  if (text === undefined) {
+    console.error(`missing translation: ${key}`);
+    text = `[${key}]`;
+  }
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+export function currentLang() { return lang; }
+
+/** Whether `key` has a translation (for values from the server, such as stop states). */
+export function has(key) { return key in strings || key in fallback; }
+
+/** `t(key)` when it exists, else `other` (a raw value from the server). */
+export function tOr(key, other) { return has(key) ? t(key) : other; }
+
+/** Apply `data-i18n` (text) and `data-i18n-attr="attr:key;attr:key"` under `root`. */
+export function applyTranslations(root = document) {
+  root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root.querySelectorAll("[data-i18n-attr]").forEach((el) => {
+    el.dataset.i18nAttr.split(";").forEach((pair) => {
+      const [attr, key] = pair.split(":");
+      if (attr && key) el.setAttribute(attr.trim(), t(key.trim()));
+    });
+  });
+}
+
+/** Switch the page to `code`: load strings, set lang/dir, re-translate, tell listeners. */
+export async function setLanguage(code, { save = true } = {}) {
+  if (!LANGUAGES.includes(code)) code = "de";
+  const [cat, base] = await Promise.all([
+    fetchCatalogue(code), code === "de" ? null : fetchCatalogue("de"),
+  ]);
+  strings = cat;
+  fallback = base || cat;
+  lang = code;
+  document.documentElement.lang = code;
+  document.documentElement.dir = RTL.has(code) ? "rtl" : "ltr";
+  localStorage.setItem(LANG_KEY, code);
+  document.cookie = `lang=${code}; path=/; max-age=31536000; samesite=lax`;
+  const select = document.getElementById("lang-select");
+  if (select) select.value = code;
+  applyTranslations();
+  langListeners.forEach((fn) => fn(code));
+  if (save && me) {
+    try {
+      me = await api("PATCH", "/me", { ui_language: code });
+      me = me.person || me;
+    } catch (err) { /* kept locally; saved next time */ }
+  }
+}
+
+export function onLanguageChange(fn) { langListeners.push(fn); }
+
+// ---------------------------------------------------------------- API
+export class ApiError extends Error {
+  constructor(status, body) {
+    const err = (body && body.error) || {};
+    super(err.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = err.code || "http_" + status;
+    this.fields = err.fields || {};
+    this.details = err.details || {};
+  }
+}
+
+export class OfflineError extends Error {}
+
+let csrfToken = null;
+
+async function csrf(refresh = false) {
+  if (csrfToken && !refresh) return csrfToken;
+  const resp = await fetch("/api/v1/auth/csrf", { credentials: "same-origin" });
+  if (!resp.ok) throw new ApiError(resp.status, await safeJson(resp));
+  csrfToken = (await resp.json()).csrf_token;
+  return csrfToken;
+}
+
+async function safeJson(resp) {
+  try { return await resp.json(); } catch { return null; }
+}
+
+/** Call `/api/v1<path>`; throws ApiError on an error answer, OfflineError with no network. */
+export async function api(method, path, body, { retry = true } = {}) {
+  const headers = { Accept: "application/json" };
+  const opts = { method, credentials: "same-origin", headers };
+  if (method !== "GET" && method !== "HEAD") {
+    try { headers["X-CSRFToken"] = await csrf(); } catch (err) {
+      if (err instanceof TypeError) throw new OfflineError(String(err));
+      throw err;
+    }
+  }
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  let resp;
+  try {
+    resp = await fetch(`/api/v1${path}`, opts);
+  } catch (err) {
+    throw new OfflineError(String(err));
+  }
+  if (resp.headers.get("X-From-Cache") === "1" && method !== "GET") throw new OfflineError("cache");
+  const data = await safeJson(resp);
+  if (!resp.ok) {
+    const code = data && data.error && data.error.code;
+    if (retry && (resp.status === 400 || resp.status === 403) && /csrf/i.test(code || "")) {
+      await csrf(true);
+      return api(method, path, body, { retry: false });
+    }
+    if (resp.status === 503 && data && data.offline) throw new OfflineError("offline");
+    throw new ApiError(resp.status, data);
+  }
+  if (data && data.csrf_token) csrfToken = data.csrf_token; // a new session after logging in
+  return data;
+}
+
+// ---------------------------------------------------------------- the person
+export let me = null;
+
+/**
+ * Load the logged-in person. With `require`, a 401 sends the browser to the login page.
+ * Returns null when not logged in or the server cannot be reached.
+ */
+export async function loadMe({ require = true } = {}) {
+  try {
+    const data = await api("GET", "/me");
+    me = data.person || data;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401 && require) {
+      const next = encodeURIComponent(location.pathname);
+      location.assign(`/login?next=${next}`);
+    }
+    return null;
+  }
+  document.getElementById("logout")?.removeAttribute("hidden");
+  const explicit = new URLSearchParams(location.search).get("lang");
+  if (explicit && LANGUAGES.includes(explicit)) {
+    if (me.ui_language !== explicit) await setLanguage(explicit, { save: true });
+  } else if (me.ui_language && me.ui_language !== lang) {
+    await setLanguage(me.ui_language, { save: false });
+  }
+  return me;
+}
+
+export async function logout() {
+  try { await api("POST", "/auth/logout", {}); } catch { /* leave anyway */ }
+  if (navigator.serviceWorker?.controller) {
+    navigator.serviceWorker.controller.postMessage({ type: "logout" });
+  }
+  localStorage.removeItem(OUTBOX_KEY);
+  me = null;
+  location.assign("/");
+}
+
+// ---------------------------------------------------------------- toasts and helpers
+export function toast(message, kind = "info") {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const el = document.createElement("p");
+  el.className = `toast toast-${kind}`;
+  el.textContent = message;
+  box.append(el);
+  setTimeout(() => el.remove(), 8000);
+}
+
+/** Say `message` in the aria-live region `id` (screen readers), replacing what was there. */
+export function announce(id, message) {
+  const el = document.getElementById(id);
+  if (!el) return;
+  el.textContent = "";
+  setTimeout(() => { el.textContent = message; }, 50);
+}
+
+/** Create an element: h("p", {class: "x", text: "..."}, child, ...). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") el.textContent = v;
+    else if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function errorText(err) {
+  if (err instanceof OfflineError) return t("common.no_connection");
+  if (err instanceof ApiError) {
+    if (err.status === 409) return t("error.conflict");
+    if (err.status === 403) return t("error.forbidden");
+    if (err.status === 404) return t("error.not_found");
+    if (err.status === 422) return t("error.check_fields");
+    if (err.status >= 500) return t("error.server");
+  }
+  return t("error.generic");
+}
+
+// ---------------------------------------------------------------- times
+function pad(n) { return String(n).padStart(2, "0"); }
+
+/** Local ISO date-time without offset, as the API wants it. */
+export function isoLocal(date) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:00`;
+}
+
+export function isoDay(date) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function parseLocal(iso) {
+  if (!iso) return null;
+  const d = new Date(iso.length <= 10 ? `${iso}T00:00:00` : iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const LOCALES = { de: "de-DE", en: "en-GB", tr: "tr-TR", ar: "ar", pl: "pl-PL" };
+
+export function fmtTime(iso) {
+  const d = parseLocal(iso);
+  if (!d) return "–";
+  return new Intl.DateTimeFormat(LOCALES[lang] || "de-DE",
+    { hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
+}
+
+/** "heute, 10:30", "morgen, 10:30" or "Mi., 2. Dez., 10:30". */
+export function fmtWhen(iso) {
+  const d = parseLocal(iso);
+  if (!d) return "–";
+  const today = new Date();
+  const tomorrow = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
+  let day;
+  if (isoDay(d) === isoDay(today)) day = t("time.today");
+  else if (isoDay(d) === isoDay(tomorrow)) day = t("time.tomorrow");
+  else {
+    day = new Intl.DateTimeFormat(LOCALES[lang] || "de-DE",
+      { weekday: "short", day: "numeric", month: "short" }).format(d);
+  }
+  return t("time.day_at", { day, time: fmtTime(iso) });
+}
+
+export function fmtCountdown(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${pad(s % 60)}`;
+}
+
+// ---------------------------------------------------------------- offline booking queue
+const outboxListeners = [];
+
+export function outbox() {
+  try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch { return []; }
+}
+
+function saveOutbox(items) {
+  localStorage.setItem(OUTBOX_KEY, JSON.stringify(items));
+  outboxListeners.forEach((fn) => fn(items));
+}
+
+export function onOutboxChange(fn) { outboxListeners.push(fn); }
+
+/** Keep a booking on the phone until it can be sent. */
+export function enqueue(path, body) {
+  const item = { id: `local-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`, path, body,
+    created: new Date().toISOString() };
+  saveOutbox([...outbox(), item]);
+  return item;
+}
+
+let flushing = false;
+
+/** Send what is waiting; stops at the first network failure, drops refused items. */
+export async function flushOutbox() {
+  if (flushing) return;
+  flushing = true;
+  try {
+    for (const item of outbox()) {
+      try {
+        const data = await api("POST", item.path, item.body);
+        saveOutbox(outbox().filter((x) => x.id !== item.id));
+        toast(t("offline.sent"), "ok");
+        document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { item, data } }));
+      } catch (err) {
+        if (err instanceof OfflineError || (err instanceof ApiError && err.status === 401)) break;
+        saveOutbox(outbox().filter((x) => x.id !== item.id));
+        toast(`${t("offline.refused")} ${err.message || ""}`, "error");
+        document.dispatchEvent(new CustomEvent("outbox:refused", { detail: { item, err } }));
+      }
+    }
+  } finally {
+    flushing = false;
+  }
+}
+
+/** POST a booking; with no connection it is queued and `{queued: item}` is returned. */
+export async function postOrQueue(path, body) {
+  if (!navigator.onLine) return { queued: enqueue(path, body) };
+  try {
+    return await api("POST", path, body);
+  } catch (err) {
+    if (err instanceof OfflineError) return { queued: enqueue(path, body) };
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- live socket
+export let socket = null;
+
+/** Connect to Socket.IO on the same origin; `handlers` maps event names to functions. */
+export function connectSocket(handlers) {
+  if (!window.io) return null;
+  socket = window.io({ withCredentials: true, reconnectionDelayMax: 10000 });
+  for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
+  socket.on("connect", () => { document.body.dataset.live = "on"; flushOutbox(); });
+  socket.on("disconnect", () => { document.body.dataset.live = "off"; });
+  return socket;
+}
+
+// ---------------------------------------------------------------- connection banner
+function showNet() {
+  const el = document.getElementById("net-status");
+  if (el) el.hidden = navigator.onLine;
+}
+
+// ---------------------------------------------------------------- address autocomplete
+/**
+ * Turn `input` (role=combobox) into an address search over `GET /addresses?q=`.
+ * `onPick({label, lat, lon})` is called when a suggestion is chosen.
+ */
+export function addressAutocomplete(input, onPick) {
+  const list = document.getElementById(input.getAttribute("aria-controls"));
+  let items = [];
+  let active = -1;
+  let timer = null;
+  let seq = 0;
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+  function highlight(i) {
+    active = i;
+    [...list.children].forEach((li, j) => li.setAttribute("aria-selected", String(j === i)));
+    if (i >= 0) input.setAttribute("aria-activedescendant", list.children[i].id);
+  }
+  function pick(i) {
+    const item = items[i];
+    if (!item) return;
+    input.value = item.label;
+    input.dataset.lat = item.lat;
+    input.dataset.lon = item.lon;
+    input.dataset.label = item.label;
+    close();
+    onPick?.(item);
+  }
+  async function search() {
+    const q = input.value.trim();
+    delete input.dataset.lat;
+    delete input.dataset.lon;
+    if (q.length < 2) { close(); return; }
+    const mine = ++seq;
+    let found = [];
+    try { found = await api("GET", `/addresses?q=${encodeURIComponent(q)}&limit=8`); } catch {
+      found = [];
+    }
+    if (mine !== seq) return;
+    items = Array.isArray(found) ? found : (found.results || []);
+    list.replaceChildren(...items.map((item, i) => h("li", {
+      id: `${input.id}-opt-${i}`, role: "option", "aria-selected": "false", class: "suggestion",
+      onmousedown: (e) => { e.preventDefault(); pick(i); },
+      onclick: () => pick(i),
+    }, item.label)));
+    if (!items.length) {
+      list.append(h("li", { class: "suggestion none", role: "option", "aria-disabled": "true",
+        "aria-selected": "false", id: `${input.id}-opt-none` }, t("booking.no_match")));
+    }
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    active = -1;
+  }
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
+  input.addEventListener("keydown", (e) => {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+    else if (e.key === "Enter" && active >= 0) { e.preventDefault(); pick(active); }
+    else if (e.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  return {
+    set(place) {
+      input.value = place?.address || place?.label || "";
+      if (place && place.lat != null) {
+        input.dataset.lat = place.lat; input.dataset.lon = place.lon;
+        input.dataset.label = input.value;
+      }
+    },
+  };
+}
+
+/** `{address, lat, lon}` from an autocomplete input, or null if none was chosen. */
+export function placeOf(input) {
+  if (!input || !input.value.trim()) return null;
+  if (input.dataset.lat === undefined || input.dataset.label !== input.value) return null;
+  return { address: input.value, lat: Number(input.dataset.lat), lon: Number(input.dataset.lon) };
+}
+
+/** Show or hide the field error next to `input`. */
+export function fieldError(input, message) {
+  const el = document.getElementById(`${input.id}-error`);
+  if (!el) return;
+  el.textContent = message || "";
+  el.hidden = !message;
+  if (message) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+// ---------------------------------------------------------------- booking form (shared)
+/**
+ * Wire the shared booking fields inside `form` (prefix `p`) and return helpers.
+ * `home()` gives the person's home `{address, lat, lon}` or null.
+ */
+export function bookingForm(form, p, home) {
+  const pickupInput = form.querySelector(`#${p}pickup`);
+  const dropoffInput = form.querySelector(`#${p}dropoff`);
+  const dateField = form.querySelector("[data-date-field]");
+  const returnField = form.querySelector("[data-return-field]");
+  const pickupOther = form.querySelector("[data-pickup-other]");
+  const pickupAc = addressAutocomplete(pickupInput);
+  addressAutocomplete(dropoffInput);
+  const dateInput = form.querySelector(`#${p}date`);
+  dateInput.min = isoDay(new Date());
+
+  form.querySelectorAll(`[name="${p}day"]`).forEach((r) => r.addEventListener("change", () => {
+    dateField.hidden = checked("day") !== "date";
+  }));
+  form.querySelectorAll(`[name="${p}from"]`).forEach((r) => r.addEventListener("change", () => {
+    const other = form.querySelector(`[name="${p}from"][value="other"]`).checked;
+    pickupOther.hidden = !other;
+    if (other) pickupInput.focus();
+  }));
+  const returnSwitch = form.querySelector(`#${p}return`);
+  returnSwitch.addEventListener("change", () => { returnField.hidden = !returnSwitch.checked; });
+
+  function checked(name) {
+    const el = form.querySelector(`[name="${p}${name}"]:checked`);
+    return el ? el.value : null;
+  }
+
+  /** The API body, or null after marking the fields that need attention. */
+  function payload(kind) {
+    const errors = [];
+    const fromHome = checked("from") === "home";
+    const pickup = fromHome ? home() : placeOf(pickupInput);
+    if (!pickup) {
+      if (fromHome) errors.push(t("booking.no_home"));
+      else { fieldError(pickupInput, t("booking.pick_suggestion")); errors.push(""); }
+    } else if (!fromHome) fieldError(pickupInput, "");
+    const dropoff = placeOf(dropoffInput);
+    if (!dropoff) { fieldError(dropoffInput, t("booking.pick_suggestion")); errors.push(""); }
+    else fieldError(dropoffInput, "");
+    const day = checked("day");
+    const now = new Date();
+    let date;
+    if (day === "today") date = now;
+    else if (day === "tomorrow") date = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+    else date = dateInput.value ? new Date(`${dateInput.value}T00:00:00`) : null;
+    const timeInput = form.querySelector(`#${p}time`);
+    const [hh, mm] = (timeInput.value || "").split(":").map(Number);
+    let when = null;
+    if (date && Number.isFinite(hh)) {
+      when = new Date(date.getFullYear(), date.getMonth(), date.getDate(), hh, mm || 0);
+    }
+    if (!when) { fieldError(timeInput, t("booking.need_time")); errors.push(""); }
+    else if (when < now) { fieldError(timeInput, t("booking.time_past")); errors.push(""); }
+    else fieldError(timeInput, "");
+    const formError = form.querySelector("[data-form-error]");
+    const msgs = errors.filter(Boolean);
+    formError.textContent = errors.length ? (msgs[0] || t("error.check_fields")) : "";
+    formError.hidden = !errors.length;
+    if (errors.length) {
+      form.querySelector("[aria-invalid=true]")?.focus();
+      return null;
+    }
+    const body = {
+      kind: kind || checked("kind") || "ride",
+      pickup, dropoff,
+      time_mode: checked("time_mode"),
+      time: isoLocal(when),
+      passengers: 1,
+    };
+    if (returnSwitch.checked) body.return_after_minutes = Number(form.querySelector(`#${p}return-after`).value);
+    const notes = form.querySelector(`#${p}notes`).value.trim();
+    if (notes) body.notes = notes;
+    return body;
+  }
+
+  /** Put the server's field messages next to the fields. */
+  function showServerErrors(err) {
+    const map = { pickup: pickupInput, dropoff: dropoffInput, time: form.querySelector(`#${p}time`) };
+    for (const [name, msg] of Object.entries(err.fields || {})) {
+      const el = map[name.split(".")[0]];
+      if (el) fieldError(el, typeof msg === "string" ? msg : JSON.stringify(msg));
+    }
+    const formError = form.querySelector("[data-form-error]");
+    formError.textContent = err.message || errorText(err);
+    formError.hidden = false;
+  }
+
+  function reset() {
+    form.reset();
+    pickupOther.hidden = true;
+    dateField.hidden = true;
+    returnField.hidden = true;
+    form.querySelectorAll(".error").forEach((el) => { el.hidden = true; });
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    pickupAc.set(null);
+  }
+
+  return { payload, showServerErrors, reset };
+}
+
+/** Show the home address in the form's "from home" option. */
+export function showHome(form, home) {
+  form.querySelectorAll("[data-home-address]").forEach((el) => {
+    el.textContent = home ? `(${home.address})` : "";
+  });
+}
+
+// ---------------------------------------------------------------- service worker and start-up
+export function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err) => {
+    console.warn("service worker not registered", err);
+  });
+}
+
+/** Common start-up for every page: language, switcher, banner, service worker, queue. */
+export async function boot() {
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get("lang") || localStorage.getItem(LANG_KEY) || lang;
+  try {
+    await setLanguage(LANGUAGES.includes(wanted) ? wanted : "de", { save: false });
+  } catch (err) {
+    console.warn("translations not loaded", err);
+  }
+  document.getElementById("lang-select")?.addEventListener("change", (e) => {
+    setLanguage(e.target.value, { save: true });
+  });
+  document.getElementById("logout")?.addEventListener("click", logout);
+  document.getElementById("retry")?.addEventListener("click", () => location.reload());
+  window.addEventListener("online", () => { showNet(); flushOutbox(); });
+  window.addEventListener("offline", showNet);
+  showNet();
+  registerServiceWorker();
+  setInterval(() => { if (outbox().length && navigator.onLine) flushOutbox(); }, 15000);
+}
+
+if (document.body.dataset.face === "offline") boot();

@@ -1,0 +1,249 @@
+// The volunteer app: availability, offers arriving live with a countdown, today's stops, map.
+import {
+  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, h,
+  loadMe, onLanguageChange, t, tOr, toast,
+} from "./app.js";
+import { addPoint, clearOverlays, createMap, drawRoute, fitOverlays, showStreets } from "./map.js";
+
+const DONE = new Set(["picked_up", "dropped_off", "no_show", "done", "completed", "skipped",
+  "cancelled"]);
+let person = null;
+let map = null;
+const offers = new Map(); // id -> {offer, deadline}
+let trips = [];
+
+// ---------------------------------------------------------------- availability
+const availability = document.getElementById("available");
+
+function showAvailability(on) {
+  availability.checked = on;
+  document.getElementById("avail-status").textContent =
+    t(on ? "volunteer.status_available" : "volunteer.status_unavailable");
+}
+
+availability.addEventListener("change", async () => {
+  const wanted = availability.checked;
+  try {
+    const data = await api("PUT", "/me/availability", { available: wanted });
+    const p = data.person || data;
+    showAvailability(p.volunteer ? p.volunteer.available : wanted);
+  } catch (err) {
+    showAvailability(!wanted);
+    toast(errorText(err), "error");
+  }
+});
+
+// ---------------------------------------------------------------- offers
+function needsText(needs) {
+  if (!needs) return "";
+  const parts = [];
+  const aids = Array.isArray(needs) ? needs : needs.mobility_aids || [];
+  aids.forEach((n) => parts.push(typeof n === "string" ? tOr(`need.${n}`, n) : n.text || n.code || ""));
+  if (needs.help_at_door) parts.push(t("need.help_at_door"));
+  return parts.filter(Boolean).join(", ");
+}
+
+function offerCard(id) {
+  const { offer } = offers.get(id);
+  const r = offer.request || {};
+  const headingId = `offer-${id}-h`;
+  const facts = h("dl", { class: "facts" },
+    h("dt", { text: t("volunteer.when") }),
+    h("dd", { text: `${fmtWhen(r.time)} (${t(`time_mode.${r.time_mode}`)})` }),
+    h("dt", { text: t("volunteer.pickup") }), h("dd", { text: r.pickup?.address || "–" }),
+    h("dt", { text: t("volunteer.dropoff") }), h("dd", { text: r.dropoff?.address || "–" }));
+  if (r.planned_pickup) {
+    facts.append(h("dt", { text: t("volunteer.planned_pickup") }),
+      h("dd", { text: fmtTime(r.planned_pickup) }));
+  }
+  if (r.resident) {
+    facts.append(h("dt", { text: t("volunteer.resident") }),
+      h("dd", { text: [r.resident.first_name, needsText(r.resident.needs)].filter(Boolean).join(" – ") }));
+  }
+  return h("li", { class: "card offer", "data-offer-id": id, "aria-labelledby": headingId },
+    h("h3", { id: headingId, text: `${t(`kind.${r.kind || "ride"}`)}: ${r.dropoff?.address || ""}` }),
+    facts,
+    h("p", { class: "countdown" },
+      h("span", { text: t("volunteer.answer_within") }), " ",
+      h("strong", { class: "countdown-time", "data-countdown": id }, "")),
+    h("div", { class: "card-actions" },
+      h("button", { type: "button", class: "btn btn-lg btn-success", "data-accept": id,
+        "aria-describedby": headingId, onclick: () => answer(id, "accept") }, t("volunteer.accept")),
+      h("button", { type: "button", class: "btn btn-lg btn-secondary", "data-decline": id,
+        "aria-describedby": headingId, onclick: () => answer(id, "decline") }, t("volunteer.decline"))));
+}
+
+function renderOffers() {
+  const ids = [...offers.keys()];
+  document.getElementById("offer-list").replaceChildren(...ids.map(offerCard));
+  document.getElementById("offers-empty").hidden = ids.length > 0;
+  tick();
+}
+
+function tick() {
+  const now = Date.now();
+  for (const [id, entry] of offers) {
+    const left = (entry.deadline - now) / 1000;
+    const el = document.querySelector(`[data-countdown="${id}"]`);
+    if (el) el.textContent = t("volunteer.minutes_left", { time: fmtCountdown(left) });
+    if (left <= 0 && !entry.expired) {
+      entry.expired = true;
+      setTimeout(() => { offers.delete(id); renderOffers(); }, 3000);
+      const card = document.querySelector(`[data-offer-id="${id}"]`);
+      card?.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      if (el) el.textContent = t("volunteer.expired");
+    }
+  }
+}
+setInterval(tick, 1000);
+
+function addOffer(offer, { say = false } = {}) {
+  if (!offer || offer.id === undefined) return;
+  const seconds = offer.seconds_left ?? Math.max(0, (new Date(offer.expires_at) - Date.now()) / 1000);
+  offers.set(offer.id, { offer, deadline: Date.now() + seconds * 1000 });
+  renderOffers();
+  if (say) {
+    const r = offer.request || {};
+    announce("offers-live", t("volunteer.new_offer", { when: fmtWhen(r.time), to: r.dropoff?.address || "" }));
+    toast(t("volunteer.new_offer", { when: fmtWhen(r.time), to: r.dropoff?.address || "" }), "info");
+  }
+}
+
+async function loadOffers() {
+  try {
+    const data = await api("GET", "/offers");
+    offers.clear();
+    (Array.isArray(data) ? data : data.offers || []).forEach((o) => addOffer(o));
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) console.warn(err);
+  }
+  renderOffers();
+}
+
+async function answer(id, action) {
+  try {
+    await api("POST", `/offers/${id}/${action}`, {});
+    offers.delete(id);
+    renderOffers();
+    const msg = t(action === "accept" ? "volunteer.accepted" : "volunteer.declined");
+    toast(msg, "ok");
+    announce("offers-live", msg);
+    if (action === "accept") loadTrips();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      offers.delete(id);
+      renderOffers();
+      toast(t("volunteer.taken"), "error");
+    } else toast(errorText(err), "error");
+  }
+}
+
+// ---------------------------------------------------------------- today's stops and the map
+function stopActions(stop) {
+  if (DONE.has(stop.status)) return [];
+  const actions = stop.kind === "pickup" ? ["arrived", "picked_up", "no_show"] : ["arrived", "dropped_off"];
+  return actions.filter((a) => !(a === "arrived" && stop.status === "arrived"));
+}
+
+function stopItem(stop) {
+  const headingId = `stop-${stop.id}-h`;
+  const who = [stop.resident_first_name, needsText(stop.needs)].filter(Boolean).join(" – ");
+  return h("li", { class: `card stop stop-${stop.kind}`, "data-stop-id": stop.id },
+    h("p", { class: "stop-time" }, h("time", { datetime: stop.planned_arrival || "" }, fmtTime(stop.planned_arrival))),
+    h("h3", { id: headingId, text: `${t(`stop.${stop.kind}`)}: ${stop.address || ""}` }),
+    who ? h("p", { text: who }) : null,
+    h("p", { class: "state", "data-state": stop.status || "", text: tOr(`stop_status.${stop.status || "planned"}`, stop.status) }),
+    h("div", { class: "card-actions" }, stopActions(stop).map((action) => h("button", {
+      type: "button", class: `btn ${action === "no_show" ? "btn-danger" : "btn-primary"}`,
+      "data-action": action, "aria-describedby": headingId,
+      onclick: () => stopAction(stop, action),
+    }, t(`stop_action.${action}`)))));
+}
+
+function allStops() {
+  const stops = [];
+  trips.forEach((trip) => (trip.stops || []).forEach((s) => stops.push({ ...s, trip_id: trip.id })));
+  return stops.sort((a, b) => String(a.planned_arrival).localeCompare(String(b.planned_arrival)) ||
+    (a.seq ?? 0) - (b.seq ?? 0));
+}
+
+function renderStops() {
+  const stops = allStops();
+  document.getElementById("stop-list").replaceChildren(...stops.map(stopItem));
+  document.getElementById("stops-empty").hidden = stops.length > 0;
+}
+
+async function drawTrips() {
+  if (!map) return;
+  clearOverlays(map);
+  for (const trip of trips) {
+    try { drawRoute(map, await api("GET", `/trips/${trip.id}/route`)); } catch { /* no route */ }
+  }
+  allStops().forEach((s, i) => addPoint(map, s.lat, s.lon,
+    `${i + 1}. ${fmtTime(s.planned_arrival)} ${t(`stop.${s.kind}`)}: ${s.address || ""}`,
+    s.kind === "pickup" ? "#00497a" : "#a4161a"));
+  fitOverlays(map);
+}
+
+async function loadTrips() {
+  try {
+    const data = await api("GET", "/trips/today");
+    trips = Array.isArray(data) ? data : data.trips || [];
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) console.warn(err);
+  }
+  renderStops();
+  drawTrips();
+}
+
+async function stopAction(stop, action) {
+  try {
+    await api("POST", `/stops/${stop.id}/${action}`, {});
+    const msg = t(`stop_done.${action}`);
+    toast(msg, "ok");
+    announce("stops-live", msg);
+    await loadTrips();
+  } catch (err) {
+    toast(errorText(err), "error");
+  }
+}
+
+onLanguageChange(() => {
+  if (person) document.getElementById("greeting").textContent = t("volunteer.hello", { name: person.first_name });
+  if (person?.volunteer) showAvailability(availability.checked);
+  renderOffers();
+  renderStops();
+});
+
+async function main() {
+  await boot();
+  person = await loadMe();
+  if (person) {
+    const greeting = document.getElementById("greeting");
+    greeting.removeAttribute("data-i18n");
+    greeting.textContent = t("volunteer.hello", { name: person.first_name });
+    if (person.volunteer) showAvailability(Boolean(person.volunteer.available));
+  }
+  await Promise.all([loadOffers(), loadTrips()]);
+  connectSocket({
+    snapshot: (data) => {
+      if (data && Array.isArray(data.offers)) {
+        offers.clear();
+        data.offers.forEach((o) => addOffer(o));
+      } else loadOffers();
+      if (data && Array.isArray(data.trips)) { trips = data.trips; renderStops(); drawTrips(); } else loadTrips();
+    },
+    "offer.created": (data) => addOffer(data.offer || data, { say: true }),
+    "offer.withdrawn": (data) => {
+      const id = data.id ?? data.offer?.id;
+      if (offers.delete(id)) { renderOffers(); announce("offers-live", t("volunteer.withdrawn")); }
+    },
+    "trip.updated": () => loadTrips(),
+    "request.updated": () => loadTrips(),
+  });
+  map = await createMap(document.getElementById("map"));
+  await showStreets(map, person?.quarter || "");
+  drawTrips();
+}
+
+main();
