@@ -5,24 +5,23 @@ No Flask here. The live service does, once per process::
     from dispatch.routing import load_network
     net = load_network(settings.routing, settings.quarters)   # from osm_cache/, ~0.1 s
 
-and then (points are ``(lat, lon)`` tuples or node ids returned by ``snap`` in that mode):
+and then (points are ``(lat, lon)`` tuples or node ids returned by ``snap`` in that mode;
+``mode`` is ``"drive"`` or ``"walk"``; times are seconds):
 
-=======================================================  ============================================
-``net.snap(lat, lon, mode="drive", label=None)``         :class:`Snapped` (``node``, ``lat``, ``lon``,
-                                                         ``distance_m``) or :class:`OutsideServiceArea`
-``net.travel_time_matrix(points, targets=None, *,``      ``numpy`` float seconds, n × n (or n × m)
-``mode="drive", labels=None)``
-``net.travel_time_s(a, b, mode=...)``                    one travel time in seconds
-``net.route_geometry(a, b, mode=...)``                   :class:`Route` (``coords`` [(lat, lon)],
-                                                         ``travel_time_s``, ``length_m``, ``streets``)
-``net.street_geojson(mode=..., bbox=None)``              GeoJSON FeatureCollection of the streets
-``net.quarter_of(lat, lon)``                             quarter slug or None
-``net.addresses.search(text, limit=10)``                 list of :class:`AddressHit` (``label``,
-                                                         ``kind``, ``lat``, ``lon``, ``quarter``,
-                                                         ``district``, ``score``)
-``net.geocode(text)``                                    best hit or :class:`AddressNotFound`
-``net.status()``                                         dict: nodes, edges, source, built_at, ...
-=======================================================  ============================================
+- ``net.snap(lat, lon, *, mode="drive", label=None) -> Snapped`` (``node``, ``lat``, ``lon``,
+  ``distance_m``), or :class:`OutsideServiceArea` naming the point (a ``ValueError``).
+- ``net.travel_time_matrix(points, targets=None, *, mode="drive", labels=None)`` -> numpy
+  float64 array, n × n (or n × m with ``targets``); exact; recurring points are cheap.
+- ``net.travel_time_s(a, b, *, mode="drive") -> float``.
+- ``net.route_geometry(a, b, *, mode="drive") -> Route`` (``coords`` [(lat, lon)],
+  ``travel_time_s``, ``length_m``, ``streets``, ``as_dict()``).
+- ``net.street_geojson(*, mode="drive", bbox=None, highways=None)`` -> GeoJSON dict (no tiles
+  needed); ``bbox`` is (min_lat, min_lon, max_lat, max_lon).
+- ``net.quarter_of(lat, lon) -> str | None`` (quarter slug).
+- ``net.addresses.search(text, *, limit=10, kinds=None) -> list[AddressHit]`` (``label``,
+  ``kind``, ``lat``, ``lon``, ``quarter``, ``district``, ``score``, ``as_dict()``);
+  ``net.geocode(text) -> AddressHit`` or :class:`AddressNotFound`.
+- ``net.status() -> dict`` (source, built_at, fingerprint, nodes and edges per mode, ...).
 
 The module-level functions below are the same calls taking the network first.
 """

@@ -107,17 +107,30 @@ class AddressRecords:
     district: np.ndarray  # str
 
     def arrays(self, prefix: str = "addr/") -> dict[str, np.ndarray]:
-        """Arrays for storage under ``prefix``."""
-        return {prefix + k: getattr(self, k) for k in self.__dataclass_fields__}
+        """Arrays for storage under ``prefix`` (text columns as UTF-8 bytes, one per line)."""
+        out = {prefix + "lat": self.lat, prefix + "lon": self.lon}
+        for k in _TEXT_COLUMNS:
+            blob = "\n".join(
+                str(x).replace("\n", " ") for x in getattr(self, k).tolist()
+            ).encode()
+            out[prefix + k] = np.frombuffer(blob, dtype=np.uint8)
+        return out
 
     @classmethod
     def from_arrays(cls, arrays: Any, prefix: str = "addr/") -> AddressRecords:
         """Rebuild from :meth:`arrays` output (or an open ``.npz``)."""
-        return cls(**{k: np.asarray(arrays[prefix + k]) for k in cls.__dataclass_fields__})
+        lat = np.asarray(arrays[prefix + "lat"], dtype=np.float64)
+        kwargs: dict[str, np.ndarray] = {"lat": lat, "lon": np.asarray(arrays[prefix + "lon"])}
+        for k in _TEXT_COLUMNS:
+            text = np.asarray(arrays[prefix + k], dtype=np.uint8).tobytes().decode()
+            kwargs[k] = np.array(text.split("\n") if lat.size else [], dtype=object)
+        return cls(**kwargs)
 
     def __len__(self) -> int:
         return int(self.label.shape[0])
 
+
+_TEXT_COLUMNS = ("label", "kind", "extra", "quarter", "district")
 
 # ---------------------------------------------------------------------------------------------
 # normalisation
@@ -294,13 +307,13 @@ def address_records(
         lats.append(best[1])
         lons.append(best[2])
     seen: set[tuple[str, str, float, float]] = set()
-    for name, kind, extra, lat, lon in pois:
-        key = (name, kind, round(lat, 4), round(lon, 4))
+    for name, poi_kind, extra, lat, lon in pois:
+        key = (name, poi_kind, round(lat, 4), round(lon, 4))
         if key in seen:
             continue
         seen.add(key)
         labels.append(name)
-        kinds.append(kind)
+        kinds.append(poi_kind)
         extras.append(extra)
         lats.append(lat)
         lons.append(lon)

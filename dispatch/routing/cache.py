@@ -15,9 +15,10 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: bump when the stored arrays or the way they are built change
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 class RoutingSettings(Protocol):
@@ -165,14 +166,14 @@ class Steps:
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
 
-    def run(self, name: str, fn: Callable[[], Any]) -> Any:
-        """Run one step, label the bar with it and record its time."""
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Label the bar with one step, time it and advance the bar when it ends."""
         self._bar.set_postfix_str(name)
         t0 = time.perf_counter()
-        out = fn()
+        yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
         self._bar.update(1)
-        return out
 
     def close(self) -> None:
         """Finish the bar."""

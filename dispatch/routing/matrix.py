@@ -251,6 +251,24 @@ def _contract(
 
 
 @njit(cache=True)
+def _prune(node: int, head: np.ndarray, other: np.ndarray, nxt: np.ndarray,
+           contracted: np.ndarray) -> None:
+    """Unlink the edges of ``node``'s list that lead to contracted nodes."""
+    prev = -1
+    e = head[node]
+    while e >= 0:
+        following = nxt[e]
+        if contracted[other[e]]:
+            if prev < 0:
+                head[node] = following
+            else:
+                nxt[prev] = following
+        else:
+            prev = e
+        e = following
+
+
+@njit(cache=True)
 def _priority(shortcuts: int, deg: int, deleted: int, level: int) -> float:
     return 2.0 * (shortcuts - deg) + 1.0 * deleted + 1.0 * level
 
@@ -263,6 +281,7 @@ def _ch_build_kernel(
     wts: np.ndarray,
     cap: int,
     max_settle: int,
+    update_neighbours: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     o_head = np.full(n, -1, np.int64)
     i_head = np.full(n, -1, np.int64)
@@ -293,11 +312,15 @@ def _ch_build_kernel(
     q_key = np.empty(n, np.float64)
     q_pos = np.full(n, -1, np.int64)
     qsize = 0
+    last_sc = np.zeros(n, np.int64)
+    last_deg = np.zeros(n, np.int64)
     for v in range(n):
         sc, deg, _ = _contract(
             v, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from, i_w, i_next, ne,
             dist, w_item, w_key, w_pos, touched, max_settle,
         )
+        last_sc[v] = sc
+        last_deg[v] = deg
         qsize = _heap_set(q_item, q_key, q_pos, qsize, v, _priority(sc, deg, 0, 0))
     rank = np.empty(n, np.int64)
     up_src = np.empty(cap, np.int64)
@@ -314,6 +337,8 @@ def _ch_build_kernel(
             v, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from, i_w, i_next, ne,
             dist, w_item, w_key, w_pos, touched, max_settle,
         )
+        last_sc[v] = sc
+        last_deg[v] = deg
         prio = _priority(sc, deg, deleted[v], level[v])
         if qsize > 0 and prio > q_key[0]:
             qsize = _heap_set(q_item, q_key, q_pos, qsize, v, prio)
@@ -348,6 +373,15 @@ def _ch_build_kernel(
         contracted[v] = True
         rank[v] = order
         order += 1
+        # drop edges to v from the lists of its neighbours, so lists stay short
+        e = o_head[v]
+        while e >= 0:
+            _prune(o_to[e], i_head, i_from, i_next, contracted)
+            e = o_next[e]
+        f = i_head[v]
+        while f >= 0:
+            _prune(i_from[f], o_head, o_to, o_next, contracted)
+            f = i_next[f]
         # neighbours: count deleted neighbours, raise their level, refresh their priority
         e = o_head[v]
         while e >= 0:
@@ -356,12 +390,16 @@ def _ch_build_kernel(
                 deleted[x] += 1
                 if level[v] + 1 > level[x]:
                     level[x] = level[v] + 1
-                sc, deg, _ = _contract(
-                    x, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from, i_w,
-                    i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
-                )
+                if update_neighbours:
+                    sc, deg, _ = _contract(
+                        x, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from,
+                        i_w, i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
+                    )
+                    last_sc[x] = sc
+                    last_deg[x] = deg
                 qsize = _heap_set(
-                    q_item, q_key, q_pos, qsize, x, _priority(sc, deg, deleted[x], level[x])
+                    q_item, q_key, q_pos, qsize, x,
+                    _priority(last_sc[x], last_deg[x], deleted[x], level[x]),
                 )
             e = o_next[e]
         f = i_head[v]
@@ -371,12 +409,16 @@ def _ch_build_kernel(
                 deleted[u] += 1
                 if level[v] + 1 > level[u]:
                     level[u] = level[v] + 1
-                sc, deg, _ = _contract(
-                    u, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from, i_w,
-                    i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
-                )
+                if update_neighbours:
+                    sc, deg, _ = _contract(
+                        u, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from,
+                        i_w, i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
+                    )
+                    last_sc[u] = sc
+                    last_deg[u] = deg
                 qsize = _heap_set(
-                    q_item, q_key, q_pos, qsize, u, _priority(sc, deg, deleted[u], level[u])
+                    q_item, q_key, q_pos, qsize, u,
+                    _priority(last_sc[u], last_deg[u], deleted[u], level[u]),
                 )
             f = i_next[f]
     return (
@@ -443,6 +485,7 @@ def build_contraction_hierarchy(
     weight_s: np.ndarray,
     *,
     max_settle: int = 400,
+    update_neighbours: bool = False,
 ) -> ContractionHierarchy:
     """Contract every node of a CSR graph and return the upward graphs.
 
@@ -452,6 +495,9 @@ def build_contraction_hierarchy(
         The directed graph in CSR form; parallel edges are allowed (the lightest is kept).
     max_settle
         Node limit of a witness search; a smaller limit adds more (always correct) shortcuts.
+    update_neighbours
+        Re-simulate the neighbours of each contracted node (slower build, better order);
+        otherwise their priorities are refreshed lazily.
     """
     n = int(indptr.shape[0] - 1)
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
@@ -460,7 +506,7 @@ def build_contraction_hierarchy(
     cap = max(16, 4 * int(src.shape[0]))
     while True:
         rank, up_src, up_w, up_dst, up_fwd, _, _, ne = _ch_build_kernel(
-            n, src, dst, wts, cap, max_settle
+            n, src, dst, wts, cap, max_settle, update_neighbours
         )
         if ne >= 0:
             break

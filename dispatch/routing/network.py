@@ -352,53 +352,39 @@ def build_network(
     t0 = time.perf_counter()
     quarter_of = _quarter_finder(quarters)
     try:
-        if cfg.osm_file is not None:
-            osm_file = Path(cfg.osm_file)
-            raw = steps.run("read streets", lambda: _build.read_raw_graph(osm_file))
-            source = str(osm_file)
-        else:
-            raw = steps.run(
-                "read streets",
-                lambda: _build.download_raw_graph(quarters, buffer_m=download_buffer_m),
-            )
-            source = "download:" + ",".join(q.slug for q in quarters)
+        with steps.step("read streets"):
+            if cfg.osm_file is not None:
+                raw = _build.read_raw_graph(Path(cfg.osm_file))
+                source = str(cfg.osm_file)
+            else:
+                raw = _build.download_raw_graph(quarters, buffer_m=download_buffer_m)
+                source = "download:" + ",".join(q.slug for q in quarters)
         arrays: dict[str, np.ndarray] = {}
         counts: dict[str, Any] = {}
         for mode in MODES:
-            g_nx = steps.run(
-                f"{mode} graph",
-                lambda mode=mode: _build.mode_graph(
+            with steps.step(f"{mode} graph"):
+                g_nx = _build.mode_graph(
                     raw,
                     mode,
                     speeds_kmh=dict(cfg.speeds_kmh),
                     fallback_speed_kmh=float(cfg.fallback_speed_kmh),
                     walking_speed_kmh=float(cfg.walking_speed_kmh),
-                ),
-            )
-            mg = _build.to_arrays(g_nx, mode)
-            del g_nx
-            ch = steps.run(
-                f"{mode} hierarchy",
-                lambda mg=mg: build_contraction_hierarchy(mg.indptr, mg.indices, mg.travel_time_s),
-            )
+                )
+                mg = _build.to_arrays(g_nx, mode)
+                del g_nx
+            with steps.step(f"{mode} hierarchy"):
+                ch = build_contraction_hierarchy(mg.indptr, mg.indices, mg.travel_time_s)
             arrays.update(mg.arrays(f"{mode}/"))
             arrays.update(ch.arrays(f"{mode}/ch/"))
             counts[mode] = {"nodes": mg.n_nodes, "edges": mg.n_edges}
         del raw
-        if cfg.osm_file is not None:
-            records = steps.run(
-                "addresses",
-                lambda: read_address_records(
-                    cfg.osm_file, cfg.pois_file, quarter_of=quarter_of
-                ),
-            )
-        else:
-            records = steps.run(
-                "addresses",
-                lambda: _download_address_records(
+        with steps.step("addresses"):
+            if cfg.osm_file is not None:
+                records = read_address_records(cfg.osm_file, cfg.pois_file, quarter_of=quarter_of)
+            else:
+                records = _download_address_records(
                     quarters, buffer_m=download_buffer_m, quarter_of=quarter_of
-                ),
-            )
+                )
         meta = {
             "fingerprint": fp.digest,
             "parts": fp.parts,
@@ -409,14 +395,12 @@ def build_network(
             "addresses": len(records),
         }
 
-        def write() -> None:
+        with steps.step("write cache"):
             write_arrays(addr_path, records.arrays(), {"fingerprint": fp.digest})
             meta["timings"] = dict(steps.timings)
             write_arrays(net_path, arrays, meta)
             remove_stale(cache_dir, "network", net_path)
             remove_stale(cache_dir, "addresses", addr_path)
-
-        steps.run("write cache", write)
     finally:
         steps.close()
     return net_path
