@@ -62,7 +62,8 @@ def test_umlaut_written_three_ways(net: StreetNetwork) -> None:
 def test_prefix_search_while_typing(net: StreetNetwork) -> None:
     hits = net.addresses.search("Evinger Str 20", limit=10)
     labels = [h.label for h in hits]
-    assert labels and all(x.startswith("Evinger Straße 20") for x in labels)
+    assert labels
+    assert all(x.startswith("Evinger Straße 20") for x in labels)
     assert "Evinger Straße 209" in [h.label for h in net.addresses.search("Evinger Str 209")]
 
 
@@ -95,17 +96,21 @@ def test_kind_words_and_district_find_places(net: StreetNetwork) -> None:
     assert all(h.kind in {"mosque", "place_of_worship"} for h in mosques)
     assert mosques[0].label == "Moschee"  # exact name first
     churches = net.addresses.search("Kirche Eving", limit=5)
-    assert churches and all(h.kind == "church" for h in churches)
+    assert churches
+    assert all(h.kind == "church" for h in churches)
     stops = net.addresses.search("Haltestelle Marten", limit=5, kinds=["bus_stop", "tram_stop"])
-    assert stops and all(h.kind in {"bus_stop", "tram_stop"} for h in stops)
+    assert stops
+    assert all(h.kind in {"bus_stop", "tram_stop"} for h in stops)
     doctors = net.addresses.search("Zahnarzt", limit=50)
-    assert len(doctors) >= 10 and all(h.kind == "dentist" for h in doctors)
+    assert len(doctors) >= 10
+    assert all(h.kind == "dentist" for h in doctors)
 
 
 def test_every_hit_carries_coordinates_inside_the_extract(net: StreetNetwork) -> None:
     for text in ("Evinger", "Marten", "Supermarkt", "Pflegeheim"):
         for h in net.addresses.search(text, limit=20):
-            assert 51.49 < h.lat < 51.60 and 7.33 < h.lon < 7.52
+            assert 51.49 < h.lat < 51.60
+            assert 7.33 < h.lon < 7.52
             assert set(h.as_dict()) == {"label", "kind", "lat", "lon", "quarter", "district",
                                         "score"}
 

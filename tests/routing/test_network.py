@@ -56,7 +56,8 @@ def test_marten_to_eving_drive_route(net: StreetNetwork) -> None:
     t = net.travel_time_s((51.513, 7.392), (51.548, 7.465))
     assert r.travel_time_s == pytest.approx(t, abs=0.01)
     lats = np.array([c[0] for c in r.coords])
-    assert lats.min() > 51.50 and lats.max() < 51.56
+    assert lats.min() > 51.50
+    assert lats.max() < 51.56
 
 
 def test_walking_is_slower_than_driving_between_the_offices(net: StreetNetwork,
@@ -64,7 +65,8 @@ def test_walking_is_slower_than_driving_between_the_offices(net: StreetNetwork,
     offices = [(q.office.lat, q.office.lon) for q in settings.quarters]
     drive = net.travel_time_matrix(offices, mode="drive")
     walk = net.travel_time_matrix(offices, mode="walk")
-    assert np.all(np.diag(drive) == 0) and np.all(np.diag(walk) == 0)
+    assert np.all(np.diag(drive) == 0)
+    assert np.all(np.diag(walk) == 0)
     assert walk[0, 1] > 3 * drive[0, 1]
     # about 3.5 km/h over a path at least as long as the straight line (~7 km)
     assert 1.5 * 3600 < walk[0, 1] < 3.5 * 3600
@@ -82,7 +84,9 @@ def test_point_outside_the_area_is_refused_naming_it(net: StreetNetwork) -> None
     with pytest.raises(OutsideServiceArea) as info:
         net.travel_time_matrix([(51.5093, 7.3864), (51.30, 7.10)], labels=["office", "Frau K."])
     msg = str(info.value)
-    assert "Frau K." in msg and "51.300000" in msg and "7.100000" in msg
+    assert "Frau K." in msg
+    assert "51.300000" in msg
+    assert "7.100000" in msg
     assert info.value.distance_m > 300
     with pytest.raises(OutsideServiceArea, match="point"):
         net.snap(51.0, 7.0)
@@ -91,7 +95,8 @@ def test_point_outside_the_area_is_refused_naming_it(net: StreetNetwork) -> None
 def test_point_beside_a_street_snaps_to_a_near_node(net: StreetNetwork) -> None:
     s = net.snap(51.55051, 7.46352, label="Evinger Straße 209")
     assert s.distance_m < 40
-    assert abs(s.lat - 51.55051) < 0.003 and abs(s.lon - 7.46352) < 0.004
+    assert abs(s.lat - 51.55051) < 0.003
+    assert abs(s.lon - 7.46352) < 0.004
     # snapped node ids are accepted as points
     t = net.travel_time_matrix([s.node, (51.55051, 7.46352)])
     assert t[0, 1] == 0.0
@@ -111,8 +116,10 @@ def test_street_geojson(net: StreetNetwork) -> None:
     names = {f["properties"]["name"] for f in feats}
     assert {"Evinger Straße", "Martener Straße"} <= names
     xy = np.array([c for f in feats for c in f["geometry"]["coordinates"]])
-    assert 7.3 < xy[:, 0].min() and xy[:, 0].max() < 7.6
-    assert 51.45 < xy[:, 1].min() and xy[:, 1].max() < 51.62
+    assert xy[:, 0].min() > 7.3
+    assert xy[:, 0].max() < 7.6
+    assert xy[:, 1].min() > 51.45
+    assert xy[:, 1].max() < 51.62
     small = net.street_geojson(mode="drive", bbox=(51.545, 7.46, 51.552, 7.47))
     assert 0 < len(small["features"]) < len(feats) // 10
 
@@ -121,7 +128,8 @@ def test_status(net: StreetNetwork) -> None:
     st = net.status()
     assert st["drive"]["nodes"] == net.drive.graph.n_nodes
     assert st["source"].endswith("dortmund_marten_eving_omt2020_derived.osm.bz2")
-    assert st["built_at"] and len(st["fingerprint"]) == 64
+    assert st["built_at"]
+    assert len(st["fingerprint"]) == 64
 
 
 def test_download_polygon_covers_the_quarters_with_a_margin(settings: Settings) -> None:
