@@ -75,9 +75,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(name))
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The app on a migrated database, emptied after each test."""
+def make_app(database_url: str) -> Flask:
+    """The app on a migrated database (migrations run once per database and session)."""
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "SECRET_KEY": "test-secret", "REDIS_URL": ""})
     if database_url not in _migrated:
@@ -88,7 +87,11 @@ def app(database_url: str) -> Iterator[Flask]:
 
         sync_quarters(app.config["SETTINGS"])
         db.session.commit()
-    yield app
+    return app
+
+
+def empty_database(app: Flask) -> None:
+    """Delete every row but the quarters."""
     with app.app_context():
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
@@ -96,6 +99,22 @@ def app(database_url: str) -> Iterator[Flask]:
                 db.session.execute(table.delete())
         db.session.commit()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app on a migrated database, emptied after each test."""
+    app = make_app(database_url)
+    yield app
+    empty_database(app)
+
+
+@pytest.fixture
+def pg_app(pg_database_url: str) -> Iterator[Flask]:
+    """The app on PostgreSQL only."""
+    app = make_app(pg_database_url)
+    yield app
+    empty_database(app)
 
 
 @pytest.fixture

@@ -1,0 +1,131 @@
+"""Real servers on loopback for end-to-end tests: ``python wsgi.py`` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import requests
+import socketio
+
+from dispatch.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(database_url: str, *, redis_url: str = "", port: int | None = None,
+                   log: Path | None = None) -> Iterator[str]:
+    """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
+    port = port or free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
+           "SECRET_KEY": "live-test-secret", "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT, env=env,
+                            stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}; see {log}")
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("server did not answer /healthz within 120 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+class Session:
+    """A logged-in HTTP session with its CSRF token."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        self.token = self.http.get(f"{base}/api/v1/auth/csrf", timeout=10).json()["csrf_token"]
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        res = self.post("/api/v1/auth/login", {"email": email, "password": password})
+        assert res.status_code == 200, res.text
+        self.token = res.json()["csrf_token"]
+        return res.json()["person"]  # type: ignore[no-any-return]
+
+    def login_code(self, code: str) -> dict[str, Any]:
+        res = self.post("/api/v1/auth/code", {"code": code})
+        assert res.status_code == 200, res.text
+        self.token = res.json()["csrf_token"]
+        return res.json()["person"]  # type: ignore[no-any-return]
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.base + path, timeout=60)
+
+    def post(self, path: str, json: Any = None) -> requests.Response:
+        return self.http.post(self.base + path, json=json or {}, timeout=60,
+                              headers={"X-CSRFToken": self.token})
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+
+@dataclass
+class LiveClient:
+    """A real Socket.IO client that records every event it receives."""
+
+    session: Session
+    events: list[tuple[str, Any, float]] = field(default_factory=list)
+    lock: Lock = field(default_factory=Lock)
+
+    def __post_init__(self) -> None:
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self.lock:
+            self.events.append((event, data, time.perf_counter()))
+
+    def connect(self) -> LiveClient:
+        self.sio.connect(self.session.base, headers={"Cookie": self.session.cookie_header()},
+                         transports=["websocket"], wait_timeout=20)
+        return self
+
+    def of(self, name: str) -> list[Any]:
+        with self.lock:
+            return [d for e, d, _ in self.events if e == name]
+
+    def wait_for(self, name: str, pred: Any = lambda d: True, timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for d in self.of(name):
+                if pred(d):
+                    return d
+            time.sleep(0.02)
+        raise TimeoutError(f"no {name!r} event matching within {timeout} s")
+
+    def close(self) -> None:
+        self.sio.disconnect()
