@@ -133,7 +133,8 @@ def test_a_morning_of_rides_and_escorts(app: Flask, database_url: str, tmp_path:
             req = res.json()["request"]
             booked[req["id"]] = req
             if req["state"] == "unservable":
-                assert req["reason"]["code"] and req["reason"]["text"]
+                assert req["reason"]["code"]
+                assert req["reason"]["text"]
                 continue
             assert req["state"] == "offered", req
             # the offer arrives live at exactly one volunteer's socket, who accepts it
