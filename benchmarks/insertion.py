@@ -89,13 +89,12 @@ def percentile(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q))
 
 
-def ortools_insert(problem: Problem, plans: Result, seconds: float) -> Result:
+def ortools_insert(problem: Problem, plans: Result, seconds: float) -> ortools_model.OrToolsRun:
     """Baseline: OR-Tools re-solve from the current plans with the new request unplaced."""
     A = compile_problem(problem)
     routes, lens = initial_routes(problem, plans.plans)
     start = [[int(x) for x in routes[v, 1 : lens[v] - 1]] for v in range(A.nveh)]
-    run = ortools_model.run(problem, A, start, seconds=seconds, guided=False)
-    return run  # type: ignore[return-value]
+    return ortools_model.run(problem, A, start, seconds=seconds, guided=False)
 
 
 def main() -> None:
