@@ -10,5 +10,9 @@ from dispatch.extensions import socketio
 app = create_app()
 
 if __name__ == "__main__":
+    if os.environ.get("DISPATCH_BACKGROUND", "1") == "1":
+        from dispatch.jobs.replan import start_background
+
+        start_background(app, every_s=float(os.environ.get("DISPATCH_REPLAN_EVERY_S", "30")))
     socketio.run(app, host=os.environ.get("HOST", "127.0.0.1"),
                  port=int(os.environ.get("PORT", "5000")), allow_unsafe_werkzeug=True)

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -120,3 +121,20 @@ def pg_app(pg_database_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def street_network() -> Any:
+    """The real Marten/Eving street network, loaded (or built once) for the session."""
+    from dispatch.services.network import get_network
+    from dispatch.settings import load_settings
+
+    return get_network(load_settings())
+
+
+@pytest.fixture
+def quarter(app: Flask, street_network: Any) -> Any:
+    """A small Eving quarter on the real street network (see :mod:`tests.quarter`)."""
+    from tests.quarter import make_quarter
+
+    return make_quarter(app)

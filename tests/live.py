@@ -33,7 +33,8 @@ def running_server(database_url: str, *, redis_url: str = "", port: int | None =
     """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
-           "SECRET_KEY": "live-test-secret", "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+           "SECRET_KEY": "live-test-secret", "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1",
+           "DISPATCH_BACKGROUND": "0"}
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT, env=env,
                             stdout=out, stderr=subprocess.STDOUT)

@@ -70,8 +70,7 @@ def trip_route(trip_id: int) -> dict[str, Any]:
     net = get_network(settings())
     coords: list[list[float]] = []
     for a, b in zip(points, points[1:], strict=False):
-        for lat, lon in net.route_geometry(a, b, mode=mode):
-            coords.append([lon, lat])
+        coords.extend([lon, lat] for lat, lon in net.route_geometry(a, b, mode=mode).coords)
     return {"type": "Feature", "properties": {"trip_id": trip.id, "mode": mode},
             "geometry": {"type": "LineString", "coordinates": coords}}
 

@@ -34,9 +34,14 @@ def streets(query: dict[str, Any]) -> dict[str, Any]:
     """The street network as GeoJSON, so maps work without any tile server."""
     s = settings()
     slug = query.get("quarter")
-    if slug is not None and slug not in {q.slug for q in s.quarters}:
-        raise NotFound("Dieses Quartier gibt es nicht.")
-    return get_network(s).street_geojson(quarter=slug)  # type: ignore[no-any-return]
+    bbox = None
+    if slug is not None:
+        if slug not in {q.slug for q in s.quarters}:
+            raise NotFound("Dieses Quartier gibt es nicht.")
+        lons, lats = zip(*s.quarter(slug).boundary, strict=True)
+        margin = 0.01  # about a kilometre around the quarter
+        bbox = (min(lats) - margin, min(lons) - margin, max(lats) + margin, max(lons) + margin)
+    return get_network(s).street_geojson(mode="drive", bbox=bbox)  # type: ignore[no-any-return]
 
 
 @bp.get("/config")

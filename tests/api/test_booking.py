@@ -13,11 +13,11 @@ from dispatch.extensions import db
 from dispatch.models import AuditEntry
 from dispatch.models import Offer
 from dispatch.models import RideRequest
-from tests.api.conftest import DEUTSCHE
-from tests.api.conftest import OUTSIDE
-from tests.api.conftest import Quarter
-from tests.api.conftest import ride
-from tests.api.conftest import tomorrow_at
+from tests.quarter import DEUTSCHE
+from tests.quarter import OUTSIDE
+from tests.quarter import Quarter
+from tests.quarter import ride
+from tests.quarter import tomorrow_at
 
 
 def _count(app: Flask, model: type) -> int:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models import Offer
 from dispatch.models import OfferState
-from tests.api.conftest import Quarter
-from tests.api.conftest import ride
-from tests.api.conftest import tomorrow_at
+from tests.quarter import Quarter
+from tests.quarter import ride
+from tests.quarter import tomorrow_at
 
 
 def _offer(quarter: Quarter) -> tuple[int, int]:

@@ -11,7 +11,6 @@ from flask import Flask
 
 from dispatch.extensions import db
 from dispatch.models import Role
-from tests.api.conftest import tomorrow_at
 from tests.factories import PASSWORD
 from tests.factories import make_resident
 from tests.factories import make_staff
@@ -19,6 +18,7 @@ from tests.factories import make_volunteer
 from tests.live import LiveClient
 from tests.live import Session
 from tests.live import running_server
+from tests.quarter import tomorrow_at
 
 pytestmark = pytest.mark.scenario
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

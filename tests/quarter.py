@@ -1,4 +1,4 @@
-"""API fixtures: the real street network, logged-in clients with CSRF tokens, a small quarter."""
+"""Helpers for service tests: logged-in clients with CSRF tokens, a small Eving quarter."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -15,8 +14,6 @@ from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import Role
 from dispatch.services.clock import local_now
-from dispatch.services.network import get_network
-from dispatch.settings import load_settings
 from tests.factories import PASSWORD
 from tests.factories import make_resident
 from tests.factories import make_staff
@@ -27,12 +24,6 @@ EVINGER_209 = {"address": "Evinger Straße 209", "lat": 51.55051, "lon": 7.46352
 DEUTSCHE = {"address": "Deutsche Straße 10", "lat": 51.5449, "lon": 7.4627}
 BERGSTR = {"address": "Bergstraße 40", "lat": 51.5517, "lon": 7.4700}
 OUTSIDE = {"address": "Irgendwo im Wald", "lat": 51.70, "lon": 7.20}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def street_network() -> Any:
-    """Load (or build once) the real Marten/Eving network for the whole session."""
-    return get_network(load_settings())
 
 
 def tomorrow_at(hour: int, minute: int = 0) -> datetime:
@@ -96,8 +87,8 @@ class Quarter:
         return login_resident(self.app, self.staff(self.coordinator), self.residents[i].id)
 
 
-@pytest.fixture
-def quarter(app: Flask) -> Quarter:
+def make_quarter(app: Flask) -> Quarter:
+    """Coordinator, two volunteers on shift tomorrow and two residents in Eving."""
     shift = (tomorrow_at(7), tomorrow_at(18))
     with app.app_context():
         coord = make_staff(Role.COORDINATOR, "eving")

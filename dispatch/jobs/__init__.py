@@ -1,0 +1,1 @@
+"""Background work: offer expiry and time-limited re-planning."""
