@@ -37,8 +37,6 @@ def register_cli(app: Flask) -> None:
     """Attach all command groups to the app."""
     app.cli.add_command(quarters_cli)
     app.cli.add_command(demo_cli)
-    try:
-        from dispatch.cli_routing import register_routing_cli
-    except ImportError:  # routing CLI not present in this build
-        return
+    from dispatch.cli_routing import register_routing_cli
+
     register_routing_cli(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,17 +13,20 @@ from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import ResidentProfile
 from dispatch.models import Role
+from dispatch.models import Shift
 from dispatch.models import VolunteerProfile
+from dispatch.services.clock import local_now
 from dispatch.services.quarters import sync_quarters
 from dispatch.settings import Settings
 
 DEMO_PASSWORD = "demo-demo"
+SHIFT_DAYS = 14
 
-# (first name, last name, gender, languages, drives, on foot, seats, wheelchair places)
+# (first name, last name, gender, languages, drives, on foot, seats, wheelchair places, offset)
 VOLUNTEERS = [
-    ("Anna", "Becker", "f", ["de", "en"], True, True, 3, 0),
-    ("Mehmet", "Yilmaz", "m", ["de", "tr"], True, False, 4, 1),
-    ("Jolanta", "Nowak", "f", ["de", "pl"], False, True, 0, 0),
+    ("Anna", "Becker", "f", ["de", "en"], True, True, 3, 0, (0.001, -0.002)),
+    ("Mehmet", "Yilmaz", "m", ["de", "tr"], True, False, 4, 1, (-0.002, 0.002)),
+    ("Jolanta", "Nowak", "f", ["de", "pl"], False, True, 0, 0, (0.002, 0.002)),
 ]
 # (first name, last name, gender, languages, aids, same gender wish, offset in degrees)
 RESIDENTS = [
@@ -44,14 +48,20 @@ def seed_demo(settings: Settings) -> str:
         db.session.add(Person(role=Role.COORDINATOR, quarter_slug=q.slug, first_name="Koordination",
                               last_name=q.name, email=email,
                               password_hash=generate_password_hash(DEMO_PASSWORD)))
-        for first, last, gender, langs, drives, foot, seats, wc in VOLUNTEERS:
+        for first, last, gender, langs, drives, foot, seats, wc, (dlat, dlon) in VOLUNTEERS:
             p = Person(role=Role.VOLUNTEER, quarter_slug=q.slug, first_name=first, last_name=last,
                        gender=gender, email=f"{first.lower()}.{q.slug}@example.org",
                        password_hash=generate_password_hash(DEMO_PASSWORD))
             p.volunteer = VolunteerProfile(
                 languages=langs, drives=drives, escorts_on_foot=foot, vehicle_seats=seats,
-                wheelchair_places=wc, home_address=q.office.address, home_lat=q.office.lat,
-                home_lon=q.office.lon, vetted_until=date.today() + timedelta(days=365))
+                wheelchair_places=wc, home_address=f"{q.office.address} (Nähe)",
+                home_lat=q.office.lat + dlat, home_lon=q.office.lon + dlon,
+                vetted_until=date.today() + timedelta(days=365))
+            today = local_now().date()
+            for d in range(SHIFT_DAYS):
+                day = datetime(today.year, today.month, today.day) + timedelta(days=d)
+                p.volunteer.shifts.append(Shift(starts_at=day.replace(hour=7),
+                                                ends_at=day.replace(hour=19)))
             db.session.add(p)
             created += 1
         for first, last, gender, langs, aids, same, (dlat, dlon) in RESIDENTS:
