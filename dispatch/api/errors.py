@@ -59,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
                 for _location, per_field in exc.detail.items():
                     for name, msgs in per_field.items():
                         fields[name] = msgs if isinstance(msgs, dict) else " ".join(msgs)
-            message = MESSAGES_DE.get(exc.status_code, exc.message)
+            message = MESSAGES_DE.get(exc.status_code) or exc.message or ""
             body, status = envelope(exc.status_code, _code(exc.status_code), message, fields)
             return body, status, exc.headers
 

@@ -13,14 +13,14 @@ from apiflask import validators
 from marshmallow import ValidationError
 from marshmallow import validates_schema
 
-GERMAN = {
+GERMAN: dict[str, Any] = {
     "required": "Bitte ausfüllen.",
     "null": "Bitte ausfüllen.",
     "invalid": "Diese Angabe verstehen wir nicht.",
 }
 
 
-def _de(**extra: str) -> dict[str, str]:
+def _de(**extra: str) -> dict[str, Any]:
     return {**GERMAN, **extra}
 
 

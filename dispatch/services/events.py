@@ -40,7 +40,7 @@ def unsubscribe(fn: Subscriber) -> None:
         _subscribers.remove(fn)
 
 
-def publish(session: Session, name: str, payload: dict[str, Any], *rooms: str) -> None:
+def publish(session: Session | Any, name: str, payload: dict[str, Any], *rooms: str) -> None:
     """Queue an event; it is delivered only if the session's transaction commits."""
     session.info.setdefault(_PENDING, []).append(Event(name, payload, tuple(rooms)))
 
