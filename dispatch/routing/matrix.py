@@ -715,8 +715,18 @@ class _SpaceCache:
 class ManyToMany:
     """Exact many-to-many travel times over a contraction hierarchy, with an LRU of spaces."""
 
-    def __init__(self, ch: ContractionHierarchy, *, lru_nodes: int = 20_000) -> None:
+    def __init__(
+        self,
+        ch: ContractionHierarchy,
+        *,
+        lru_nodes: int = 20_000,
+        parallel_min_cells: int = 4_000_000,
+    ) -> None:
         self.ch = ch
+        #: below this many matrix cells one thread is faster (no start-up or barrier cost,
+        #: which hurts most when the cores are shared)
+        self.parallel_min_cells = parallel_min_cells
+        self._cap = 256
         self._fwd_cache = _SpaceCache(lru_nodes)
         self._bwd_cache = _SpaceCache(lru_nodes)
 
@@ -734,7 +744,9 @@ class ManyToMany:
             "misses": self._fwd_cache.misses + self._bwd_cache.misses,
         }
 
-    def _spaces(self, nodes: np.ndarray, *, forward: bool) -> tuple[np.ndarray, ...]:
+    def _spaces(
+        self, nodes: np.ndarray, *, forward: bool, threads: int
+    ) -> tuple[np.ndarray, ...]:
         ch = self.ch
         cache = self._fwd_cache if forward else self._bwd_cache
         uniq = np.unique(nodes)
@@ -754,12 +766,13 @@ class ManyToMany:
                 g = (ch.bwd_indptr, ch.bwd_indices, ch.bwd_weight_s)
                 s = (ch.fwd_indptr, ch.fwd_indices, ch.fwd_weight_s)
             starts = np.asarray(missing, dtype=np.int64)
-            cap = 512
+            cap = self._cap
             while True:
-                sn, sd, counts = _search_spaces(starts, *g, *s, cap, numba.get_num_threads())
+                sn, sd, counts = _search_spaces(starts, *g, *s, cap, threads)
                 if counts.max() <= cap:
                     break
                 cap = int(counts.max())
+            self._cap = max(self._cap, cap)
             for i, v in enumerate(missing):
                 c = int(counts[i])
                 item = (sn[i, :c].copy(), sd[i, :c].copy())
@@ -777,9 +790,15 @@ class ManyToMany:
         targets = np.asarray(targets, dtype=np.int64)
         if sources.size == 0 or targets.size == 0:
             return np.zeros((sources.size, targets.size))
-        f_ptr, f_node, f_dist = self._spaces(sources, forward=True)
-        b_ptr, b_node, b_dist = self._spaces(targets, forward=False)
-        return _bucket_join(self.ch.n_nodes, f_ptr, f_node, f_dist, b_ptr, b_node, b_dist)
+        previous = numba.get_num_threads()
+        threads = previous if sources.size * targets.size >= self.parallel_min_cells else 1
+        numba.set_num_threads(threads)
+        try:
+            f_ptr, f_node, f_dist = self._spaces(sources, forward=True, threads=threads)
+            b_ptr, b_node, b_dist = self._spaces(targets, forward=False, threads=threads)
+            return _bucket_join(self.ch.n_nodes, f_ptr, f_node, f_dist, b_ptr, b_node, b_dist)
+        finally:
+            numba.set_num_threads(previous)
 
 
 def dijkstra_matrix(
