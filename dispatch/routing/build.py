@@ -243,13 +243,17 @@ def mode_graph(
     elif mode == "walk":
         g = nx.MultiDiGraph()
         g.graph.update(raw.graph)
-        keep_w = [(u, v, d) for u, v, d in raw.edges(data=True) if _keep_walk(d)]
-        for u, v, d in keep_w:
-            for a, b in ((u, v), (v, u)):
-                if not g.has_edge(a, b):
-                    g.add_edge(a, b, **{**d, "oneway": False, "reversed": a != u})
-        for node in g.nodes:
-            g.nodes[node].update(raw.nodes[node])
+        seen: set[tuple[Any, Any]] = set()
+        edges: list[tuple[Any, Any, dict[str, Any]]] = []
+        for u, v, d in raw.edges(data=True):
+            if not _keep_walk(d):
+                continue
+            for a, b, rev in ((u, v, False), (v, u, True)):
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    edges.append((a, b, {**d, "oneway": False, "reversed": rev}))
+        g.add_edges_from(edges)
+        g.add_nodes_from([(node, raw.nodes[node]) for node in g.nodes])
         if g.number_of_edges() == 0:
             msg = "the street source has no walkable ways"
             raise GraphSourceError(msg)
@@ -265,7 +269,9 @@ def mode_graph(
         edge_attrs_differ=["highway"],
         edge_attr_aggs={"length": sum, "travel_time": sum},
     )
-    g = ox.truncate.largest_component(g, strongly=True)
+    # largest strongly connected component, in place (cheaper than OSMnx's subgraph copy)
+    largest = max(nx.strongly_connected_components(g), key=len)
+    g.remove_nodes_from([v for v in list(g.nodes) if v not in largest])
     for _, _, d in g.edges(data=True):
         d["travel_time"] = max(float(d["travel_time"]), MIN_EDGE_TIME_S)
     return g
