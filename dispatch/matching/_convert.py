@@ -151,6 +151,8 @@ def diagnose(
         if _insertable(loose_shift, empty, elens, r):
             return Reason.of(reasons.NO_VOLUNTEER_ON_SHIFT)
         return Reason.of(reasons.WINDOW_TOO_EARLY)
+    if _insertable(A, routes, lens, r):  # left out (e.g. by ``insert`` of another request)
+        return Reason.of(reasons.NOT_PLANNED)
     loose_cap = A._replace(vcap=np.full_like(A.vcap, 1 << 30))
     if _insertable(loose_cap, routes, lens, r):
         if req.load.get("wheelchair", 0) > 0:

@@ -18,6 +18,7 @@ WHEELCHAIR_PLACE_TAKEN = "no_wheelchair_place_free"
 SEATS_TAKEN = "no_seat_free"
 WORK_LIMIT = "work_limit"
 VOLUNTEERS_BUSY = "volunteers_busy"
+NOT_PLANNED = "not_planned"
 
 _TEXT: dict[str, tuple[str, str]] = {
     NO_WHEELCHAIR_VEHICLE: (
@@ -75,6 +76,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     VOLUNTEERS_BUSY: (
         "All suitable volunteers are busy in that time window.",
         "Alle passenden Personen sind in diesem Zeitfenster schon unterwegs.",
+    ),
+    NOT_PLANNED: (
+        "Not in the plans yet, though it would fit: a re-plan will place it.",
+        "Noch nicht eingeplant, würde aber passen: eine Neuplanung nimmt sie auf.",
     ),
 }
 

@@ -63,9 +63,11 @@ def solve(
         initial = initial.plans
     A = compile_problem(problem)
     routes, lens = initial_routes(problem, tuple(initial or ()))
-    if not K.all_feasible(routes, lens, A):
-        routes, lens = _repair_start(problem, A, routes, lens)
     R = A.nreq
+    if R == 0 or A.nveh == 0:  # nothing to plan, or nobody to plan for
+        stats = Stats(time.perf_counter() - t_start, 0, False, 0.0)
+        return to_result(problem, A, routes, lens, stats)
+    routes, lens = _repair_start(problem, A, routes, lens)
     K.seed_rng(seed)
     pending = np.array(
         [r for r in range(R) if not _in_routes(routes, lens, r)], dtype=np.int64
@@ -127,8 +129,12 @@ def _from_lists(A: Arrays, lists: list[list[int]], width: int) -> tuple[np.ndarr
 def _repair_start(
     problem: Problem, A: Arrays, routes: np.ndarray, lens: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Drop unlocked requests from routes that break a rule (e.g. after a delay)."""
+    """Drop unlocked requests a volunteer may no longer serve or whose route breaks a rule."""
     for v in range(routes.shape[0]):
+        for x in routes[v, 1 : lens[v] - 1].copy():
+            r = int(x) // 2
+            if int(x) % 2 == 0 and A.lockveh[r] < 0 and not A.allowed[r, v]:
+                K.remove_request(routes, lens, v, r)
         while lens[v] > 2 and K.route_ok(routes[v], lens[v], v, A) != K.OK:
             movable = [
                 int(x) // 2

@@ -73,3 +73,38 @@ def test_solve_without_iterations_keeps_plans():
     problem = make_problem([make_request("a", 2, 4)], [make_vehicle("v", 0)])
     result = solve(problem, MaxIterations(0), seed=0)
     assert_valid(problem, result, require_all=True)
+
+
+def test_edge_cases_without_vehicles_or_requests():
+    """No volunteers: unservable with a reason; no requests: empty plans."""
+    import numpy as np
+
+    from dispatch.matching import Problem
+    from dispatch.matching import Vehicle
+    from dispatch.matching import insert
+    from dispatch.matching import reasons
+
+    m = np.array([[0.0, 100.0], [100.0, 0.0]])
+    nobody = Problem({"drive": m}, (Request("a", 0, 1),), ())
+    assert solve(nobody, MaxIterations(5)).reason("a").code == reasons.NO_VOLUNTEER
+    assert insert(nobody, None, "a").reason("a").code == reasons.NO_VOLUNTEER
+    empty = Problem({"drive": m}, (), (Vehicle("v", 0),))
+    result = solve(empty, MaxIterations(5))
+    assert result.plans[0].stops == ()
+    assert not result.unservable
+
+
+def test_insert_reports_other_unplanned_requests_as_not_planned():
+    """insert places only the new request; others not in the plans are marked, not blamed."""
+    import numpy as np
+
+    from dispatch.matching import Problem
+    from dispatch.matching import Vehicle
+    from dispatch.matching import insert
+    from dispatch.matching import reasons
+
+    m = np.array([[0, 100, 200], [100, 0, 150], [200, 150, 0]], float)
+    problem = Problem({"drive": m}, (Request("a", 1, 2),), (Vehicle("v", 0),))
+    result = insert(problem, None, Request("b", 2, 1, pickup_window=(1000.0, 1100.0)))
+    assert result.vehicle_of("b") == "v"
+    assert result.reason("a").code == reasons.NOT_PLANNED
