@@ -146,11 +146,22 @@ def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, meta
 
 
-def remove_stale(cache_dir: Path, prefix: str, keep: Path) -> list[Path]:
-    """Delete ``<prefix>-*.npz`` files other than ``keep``; return what was removed."""
+def remove_stale(cache_dir: Path, prefix: str, keep: Path, *, source: str) -> list[Path]:
+    """Delete ``<prefix>-*.npz`` files built from ``source`` other than ``keep``.
+
+    Caches of other sources (another extract, a test area) in the same directory stay.
+    Returns what was removed.
+    """
     removed = []
     for p in cache_dir.glob(f"{prefix}-*.npz"):
-        if p != keep:
+        if p == keep:
+            continue
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                meta = json.loads(str(data["__meta__"]))
+        except (OSError, ValueError, KeyError):
+            meta = {"source": source}  # unreadable: remove it too
+        if meta.get("source") == source:
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed

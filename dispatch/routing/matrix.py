@@ -282,7 +282,14 @@ def _ch_build_kernel(
     cap: int,
     max_settle: int,
     update_neighbours: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Contract all nodes; return (rank, up_src, up_dst, up_w, up_is_forward, edge count).
+
+    The edge count is -1 when ``cap`` edges did not suffice (the caller retries larger).
+    """
+    empty_i = np.zeros(0, np.int64)
+    empty_f = np.zeros(0, np.float64)
+    empty_b = np.zeros(0, np.bool_)
     o_head = np.full(n, -1, np.int64)
     i_head = np.full(n, -1, np.int64)
     o_to = np.empty(cap, np.int64)
@@ -298,7 +305,7 @@ def _ch_build_kernel(
                 src[k], dst[k], wts[k], o_head, o_to, o_w, o_next, i_head, i_from, i_w, i_next, ne
             )
             if ne < 0:
-                return (o_head, o_head, o_w, o_head, o_head, o_w, o_head, -1)
+                return (empty_i, empty_i, empty_i, empty_f, empty_b, -1)
     contracted = np.zeros(n, np.bool_)
     dist = np.full(n, _INF)
     w_item = np.empty(n, np.int64)
@@ -348,7 +355,7 @@ def _ch_build_kernel(
             dist, w_item, w_key, w_pos, touched, max_settle,
         )
         if ne < 0:
-            return (o_head, o_head, o_w, o_head, o_head, o_w, o_head, -1)
+            return (empty_i, empty_i, empty_i, empty_f, empty_b, -1)
         # record the upward edges of v (to and from nodes still uncontracted)
         e = o_head[v]
         while e >= 0:
@@ -424,11 +431,9 @@ def _ch_build_kernel(
     return (
         rank,
         up_src[:n_up].copy(),
-        up_w[:n_up].copy(),
         up_dst[:n_up].copy(),
-        up_fwd[:n_up].copy().astype(np.int64),
-        up_w[:0].copy(),
-        rank[:0].copy(),
+        up_w[:n_up].copy(),
+        up_fwd[:n_up].copy(),
         ne,
     )
 
@@ -505,13 +510,12 @@ def build_contraction_hierarchy(
     wts = weight_s.astype(np.float64)
     cap = max(16, 4 * int(src.shape[0]))
     while True:
-        rank, up_src, up_w, up_dst, up_fwd, _, _, ne = _ch_build_kernel(
+        rank, up_src, up_dst, up_w, fwd, ne = _ch_build_kernel(
             n, src, dst, wts, cap, max_settle, update_neighbours
         )
         if ne >= 0:
             break
         cap *= 2
-    fwd = up_fwd.astype(bool)
     f_ptr, f_idx, f_w = _to_csr(n, up_src[fwd], up_dst[fwd], up_w[fwd])
     b_ptr, b_idx, b_w = _to_csr(n, up_src[~fwd], up_dst[~fwd], up_w[~fwd])
     return ContractionHierarchy(

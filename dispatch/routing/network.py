@@ -396,11 +396,11 @@ def build_network(
         }
 
         with steps.step("write cache"):
-            write_arrays(addr_path, records.arrays(), {"fingerprint": fp.digest})
+            write_arrays(addr_path, records.arrays(), {"fingerprint": fp.digest, "source": source})
             meta["timings"] = dict(steps.timings)
             write_arrays(net_path, arrays, meta)
-            remove_stale(cache_dir, "network", net_path)
-            remove_stale(cache_dir, "addresses", addr_path)
+            remove_stale(cache_dir, "network", net_path, source=source)
+            remove_stale(cache_dir, "addresses", addr_path, source=source)
     finally:
         steps.close()
     return net_path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -45,7 +47,7 @@ lon = 7.4660
 """
 
 
-def test_city_centre_from_config_files_uses_maxspeed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_city_centre_from_config_files_uses_maxspeed(tmp_path: Path) -> None:
     (tmp_path / "config" / "quarters").mkdir(parents=True)
     (tmp_path / "config" / "service.toml").write_text(SERVICE_TOML, encoding="utf-8")
     (tmp_path / "config" / "quarters" / "innenstadt.toml").write_text(QUARTER_TOML,
