@@ -40,7 +40,7 @@ export function has(key) { return key in strings || key in fallback; }
 /** `t(key)` when it exists, else `other` (a raw value from the server). */
 export function tOr(key, other) { return has(key) ? t(key) : other; }
 
-/** Apply `data-i18n` (text) and `data-i18n-attr="attr:key;attr:key"` under `root`. */
+/** Apply data-i18n (text) and data-i18n-attr (attribute:key pairs, split by ";") under root. */
 export function applyTranslations(root = document) {
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll("[data-i18n-attr]").forEach((el) => {
@@ -126,7 +126,11 @@ export async function api(method, path, body, { retry = true } = {}) {
   } catch (err) {
     throw new OfflineError(String(err));
   }
-  if (resp.headers.get("X-From-Cache") === "1" && method !== "GET") throw new OfflineError("cache");
+  if (resp.headers.get("X-From-Cache") === "1") {
+    // the service worker answered from its copy: the server cannot be reached right now
+    const banner = document.getElementById("net-status");
+    if (banner) banner.hidden = false;
+  }
   const data = await safeJson(resp);
   if (!resp.ok) {
     const code = data && data.error && data.error.code;
@@ -156,6 +160,9 @@ export async function loadMe({ require = true } = {}) {
     if (err instanceof ApiError && err.status === 401 && require) {
       const next = encodeURIComponent(location.pathname);
       location.assign(`/login?next=${next}`);
+    } else if (err instanceof OfflineError) {
+      const banner = document.getElementById("net-status");
+      if (banner) banner.hidden = false;
     }
     return null;
   }

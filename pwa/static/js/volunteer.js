@@ -1,6 +1,6 @@
 // The volunteer app: availability, offers arriving live with a countdown, today's stops, map.
 import {
-  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, h,
+  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, h, isoDay,
   loadMe, onLanguageChange, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, drawRoute, fitOverlays, showStreets } from "./map.js";
@@ -30,6 +30,51 @@ availability.addEventListener("change", async () => {
   } catch (err) {
     showAvailability(!wanted);
     toast(errorText(err), "error");
+  }
+});
+
+// ---------------------------------------------------------------- shifts (times on duty)
+const shiftForm = document.getElementById("shift-form");
+let shifts = [];
+
+function renderShifts() {
+  const upcoming = shifts.filter((x) => new Date(x.ends_at) > new Date())
+    .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
+  document.getElementById("shift-list").replaceChildren(...upcoming.map((x) => h("li", {
+    "data-shift-id": x.id,
+  }, t("volunteer.shift_item", { when: fmtWhen(x.starts_at), to: fmtTime(x.ends_at) }))));
+  document.getElementById("shifts-empty").hidden = upcoming.length > 0;
+}
+
+async function loadShifts() {
+  try {
+    const data = await api("GET", "/me/shifts");
+    shifts = Array.isArray(data) ? data : data.shifts || [];
+  } catch { /* shown as empty */ }
+  renderShifts();
+}
+
+shiftForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const day = document.getElementById("shift-date").value;
+  const from = document.getElementById("shift-from").value;
+  const to = document.getElementById("shift-to").value;
+  const error = document.getElementById("shift-error");
+  if (!day || !from || !to || to <= from) {
+    error.textContent = t("volunteer.shift_invalid");
+    error.hidden = false;
+    return;
+  }
+  error.hidden = true;
+  try {
+    const data = await api("POST", "/me/shifts", { starts_at: `${day}T${from}:00`, ends_at: `${day}T${to}:00` });
+    shifts.push(data.shift || data);
+    renderShifts();
+    toast(t("volunteer.shift_added"), "ok");
+    announce("stops-live", t("volunteer.shift_added"));
+  } catch (err) {
+    error.textContent = err.message || errorText(err);
+    error.hidden = false;
   }
 });
 
@@ -213,6 +258,7 @@ onLanguageChange(() => {
   if (person?.volunteer) showAvailability(availability.checked);
   renderOffers();
   renderStops();
+  renderShifts();
 });
 
 async function main() {
@@ -224,7 +270,10 @@ async function main() {
     greeting.textContent = t("volunteer.hello", { name: person.first_name });
     if (person.volunteer) showAvailability(Boolean(person.volunteer.available));
   }
-  await Promise.all([loadOffers(), loadTrips()]);
+  const dateInput = document.getElementById("shift-date");
+  dateInput.min = isoDay(new Date());
+  dateInput.value = isoDay(new Date());
+  await Promise.all([loadOffers(), loadTrips(), loadShifts()]);
   connectSocket({
     snapshot: (data) => {
       if (data && Array.isArray(data.offers)) {

@@ -1,0 +1,134 @@
+"""Every text the PWA shows comes from the translation files, complete in all five languages."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from dispatch.domain.lifecycle import RequestState
+from dispatch.models.requests import RequestKind
+from dispatch.models.requests import TimeMode
+from dispatch.pwa_views import FACES
+from dispatch.pwa_views import I18N_ROOT
+from dispatch.pwa_views import LANGUAGES
+from dispatch.pwa_views import PWA_ROOT
+
+TEMPLATES = sorted((PWA_ROOT / "templates").glob("*.html"))
+SCRIPTS = sorted((PWA_ROOT / "static" / "js").glob("*.js"))
+
+# Keys built at run time from a value (`t(`state.${r.state}`)`): every value must have a text.
+STOP_ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
+DYNAMIC: dict[str, tuple[str, ...]] = {
+    "state": tuple(s.value for s in RequestState),
+    "kind": tuple(k.value for k in RequestKind),
+    "time_mode": tuple(m.value for m in TimeMode),
+    "stop": ("pickup", "dropoff"),
+    "stop_action": STOP_ACTIONS,
+    "stop_done": STOP_ACTIONS,
+    "stop_status": ("planned", "arrived", "done"),  # dispatch.services.serialize.stop_dict
+    "need": ("walker", "wheelchair", "help_at_door"),  # demo residents' aids, help at the door
+    "lang": LANGUAGES,
+}
+
+KEY = r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+"
+CALL = re.compile(rf"""\b(?:t|tOr)\(\s*(['"])({KEY})\1""")
+DATA_ATTR = re.compile(r"""data-i18n"?\s*[=:]\s*"([A-Za-z0-9_.]+)\"""")
+DATA_ATTR_PAIRS = re.compile(r'data-i18n-attr="([^"]+)"')
+TEMPLATE_LITERAL = re.compile(r"\b(?:t|tOr)\(`([a-z_]+)\.\$\{")
+JINJA_CONCAT = re.compile(r"""t\(\s*'([a-z_]+)\.'\s*~""")
+QUOTED = re.compile(r"""(['"])([a-z_]+\.[a-z0-9_]+)\1""")
+
+
+def _load(lang: str) -> dict[str, str]:
+    with (I18N_ROOT / f"{lang}.json").open(encoding="utf-8") as fh:
+        data: dict[str, str] = json.load(fh)
+    return data
+
+
+@pytest.fixture(scope="module")
+def catalogues() -> dict[str, dict[str, str]]:
+    return {lang: _load(lang) for lang in LANGUAGES}
+
+
+def _used_keys(namespaces: set[str]) -> tuple[set[str], set[str]]:
+    """Static keys used in templates and scripts, and prefixes of keys built at run time."""
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    for path in [*TEMPLATES, *SCRIPTS]:
+        text = path.read_text(encoding="utf-8")
+        keys |= {m.group(2) for m in CALL.finditer(text)}
+        keys |= set(DATA_ATTR.findall(text))
+        for pairs in DATA_ATTR_PAIRS.findall(text):
+            keys |= {pair.split(":", 1)[1].strip() for pair in pairs.split(";") if ":" in pair}
+        prefixes |= set(TEMPLATE_LITERAL.findall(text)) | set(JINJA_CONCAT.findall(text))
+        # any other string that looks like one of our keys ("resident.when" passed to a helper)
+        keys |= {m.group(2) for m in QUOTED.finditer(text)
+                 if m.group(2).split(".")[0] in namespaces}
+    keys |= {f"{face}.title" for face in (*FACES, "landing", "login", "offline")}
+    return keys, prefixes
+
+
+def test_the_five_language_files_exist_and_hold_only_texts(
+        catalogues: dict[str, dict[str, str]]) -> None:
+    assert sorted(p.stem for p in I18N_ROOT.glob("*.json")) == sorted(LANGUAGES)
+    for lang, cat in catalogues.items():
+        empty = [k for k, v in cat.items() if not isinstance(v, str) or not v.strip()]
+        assert not empty, f"{lang}.json: empty or non-text values for {empty}"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "de"])
+def test_every_language_has_exactly_the_german_keys(
+        lang: str, catalogues: dict[str, dict[str, str]]) -> None:
+    de, other = set(catalogues["de"]), set(catalogues[lang])
+    assert not de - other, f"{lang}.json misses {sorted(de - other)}"
+    assert not other - de, f"{lang}.json has keys German does not: {sorted(other - de)}"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "de"])
+def test_placeholders_are_the_same_in_every_language(
+        lang: str, catalogues: dict[str, dict[str, str]]) -> None:
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    wrong = {k: (fields(v), fields(catalogues[lang][k]))
+             for k, v in catalogues["de"].items()
+             if k in catalogues[lang] and fields(v) != fields(catalogues[lang][k])}
+    assert not wrong, f"{lang}.json placeholders differ from German: {wrong}"
+
+
+def test_every_key_used_in_templates_and_scripts_exists_in_all_languages(
+        catalogues: dict[str, dict[str, str]]) -> None:
+    namespaces = {k.split(".")[0] for k in catalogues["de"]}
+    keys, _ = _used_keys(namespaces)
+    assert len(keys) > 100, "the key scanner found too few keys; is the pattern broken?"
+    for lang, cat in catalogues.items():
+        missing = sorted(k for k in keys if k not in cat)
+        assert not missing, f"{lang}.json misses keys used by the PWA: {missing}"
+
+
+def test_keys_built_at_run_time_exist_for_every_value(
+        catalogues: dict[str, dict[str, str]]) -> None:
+    namespaces = {k.split(".")[0] for k in catalogues["de"]}
+    _, prefixes = _used_keys(namespaces)
+    unknown = prefixes - set(DYNAMIC)
+    assert not unknown, f"keys built from values with no list of values in this test: {unknown}"
+    for lang, cat in catalogues.items():
+        missing = sorted(f"{p}.{v}" for p, values in DYNAMIC.items() for v in values
+                         if f"{p}.{v}" not in cat)
+        assert not missing, f"{lang}.json misses {missing}"
+
+
+def test_a_missing_key_is_detected(tmp_path: Path,
+                                   catalogues: dict[str, dict[str, str]]) -> None:
+    """The scanner itself: a template using an unknown key must be reported."""
+    page = tmp_path / "x.html"
+    page.write_text('<p data-i18n="resident.no_such_key">{{ t(\'board.nope\') }}</p>'
+                    '<script>t("volunteer.missing")</script>')
+    text = page.read_text()
+    found = {m.group(2) for m in CALL.finditer(text)} | set(DATA_ATTR.findall(text))
+    assert found == {"resident.no_such_key", "board.nope", "volunteer.missing"}
+    assert not found & set(catalogues["de"])
