@@ -6,6 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,3 +29,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 socketio = SocketIO()
 login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -8,9 +8,9 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session as SASession
 
+from dispatch.extensions import csrf
 from dispatch.extensions import db
 from dispatch.extensions import login_manager
 from dispatch.extensions import migrate
@@ -52,7 +52,7 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     _init_login(app)
-    CSRFProtect(app)
+    csrf.init_app(app)
     socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading")
     set_zone(settings.service.timezone)
 

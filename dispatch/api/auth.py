@@ -14,6 +14,7 @@ from dispatch.api.schemas import AvailabilityIn
 from dispatch.api.schemas import CodeIn
 from dispatch.api.schemas import LoginIn
 from dispatch.api.schemas import MePatchIn
+from dispatch.api.schemas import OfferFiltersIn
 from dispatch.api.schemas import ShiftIn
 from dispatch.extensions import db
 from dispatch.models import Role
@@ -87,6 +88,20 @@ def availability(data: dict[str, Any]) -> dict[str, Any]:
     audit(person, "volunteer.availability", "person", person.id, available=data["available"])
     if person.quarter_slug:
         board_changed(person.quarter_slug)
+    db.session.commit()
+    return {"person": person_dict(person)}
+
+
+@bp.put("/me/offer-filters")
+@bp.input(OfferFiltersIn, arg_name="data")
+def offer_filters(data: dict[str, Any]) -> dict[str, Any]:
+    """A volunteer chooses which offers to get: weekdays and kinds of help (empty: all)."""
+    person = me()
+    require_role(person, Role.VOLUNTEER)
+    assert person.volunteer is not None
+    person.volunteer.offer_filters = {"days": sorted(set(data["days"])),
+                                      "kinds": sorted(set(data["kinds"]))}
+    audit(person, "volunteer.filters", "person", person.id, **person.volunteer.offer_filters)
     db.session.commit()
     return {"person": person_dict(person)}
 

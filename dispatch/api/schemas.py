@@ -112,6 +112,13 @@ class RequestIn(Schema):
     resident_id = Int(load_default=None, allow_none=True)
 
 
+class OfferFiltersIn(Schema):
+    days = fields.List(Int(validate=validators.Range(
+        min=0, max=6, error="Wochentage sind 0 (Montag) bis 6 (Sonntag).")), load_default=[])
+    kinds = fields.List(Str(validate=one_of(KINDS, "Diese Art von Hilfe kennen wir nicht.")),
+                        load_default=[])
+
+
 class AgainIn(Schema):
     time = DateTime(required=True)
 

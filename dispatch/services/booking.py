@@ -31,6 +31,7 @@ from dispatch.services.notify import request_changed
 from dispatch.settings import Settings
 
 MAX_DAYS_AHEAD = 90
+WEEKLY_AHEAD = 4  # a standing weekly ride is booked this many weeks ahead
 WALK_LIMIT_S = 45 * 60  # an escort on foot longer than this is not offered
 
 
@@ -142,21 +143,27 @@ def create_request(actor: Person, data: dict[str, Any], settings: Settings) -> R
                 fields={"kind": f"Der Weg dauert zu Fuß etwa {walk_s / 60:.0f} Minuten. "
                                 "Bitte eine Fahrt mit Begleitung buchen."})
     series = uuid.uuid4().hex[:12] if data.get("repeat_weekly") else None
-    req = _new_request(resident, actor, data, settings, series_id=series)
-    db.session.add(req)
-    created = [req]
-    if data.get("return_after_minutes") is not None:
-        created.append(_return_for(req, data["return_after_minutes"], settings))
-        db.session.add(created[-1])
-    db.session.flush()
-    for r in created:
-        audit(actor, "request.created", "ride_request", r.id, kind=r.kind,
-              time=r.requested_time.isoformat(), return_of=r.return_of_id, on_behalf=(
-                  resident.id if actor.id != resident.id else None))
-    for r in created:
-        place_new(r, actor, settings)
+    weeks = WEEKLY_AHEAD if series else 1
+    first: RideRequest | None = None
+    for week in range(weeks):
+        when = {**data, "time": data["time"] + timedelta(weeks=week)}
+        req = _new_request(resident, actor, when, settings, series_id=series)
+        db.session.add(req)
+        created = [req]
+        if data.get("return_after_minutes") is not None:
+            created.append(_return_for(req, data["return_after_minutes"], settings))
+            db.session.add(created[-1])
+        db.session.flush()
+        for r in created:
+            audit(actor, "request.created", "ride_request", r.id, kind=r.kind,
+                  time=r.requested_time.isoformat(), return_of=r.return_of_id, series=series,
+                  on_behalf=resident.id if actor.id != resident.id else None)
+        for r in created:
+            place_new(r, actor, settings)
+        first = first or req
     db.session.commit()
-    return req
+    assert first is not None
+    return first
 
 
 def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRequest:

@@ -14,7 +14,9 @@ from datetime import datetime
 from datetime import timedelta
 
 import numpy as np
+from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dispatch import matching
 from dispatch.domain.lifecycle import COMMITTED
@@ -35,6 +37,7 @@ from dispatch.models import RideRequest
 from dispatch.models import Role
 from dispatch.models import Trip
 from dispatch.models import TripStop
+from dispatch.models import VolunteerProfile
 from dispatch.models._types import utcnow
 from dispatch.services.audit import audit
 from dispatch.services.board import day_bounds
@@ -88,7 +91,7 @@ def _rid(req: RideRequest) -> str:
     return str(req.id)
 
 
-def _vehicle_for(person: Person, day: datetime, points: _Points, settings: Settings,
+def _vehicle_for(person: Person, day: datetime, points: _Points, work_used_s: float,
                  locked: tuple[LockedStop, ...]) -> Vehicle | None:
     prof = person.volunteer
     if prof is None or not person.active or not prof.available or not prof.vetted_on(day.date()):
@@ -112,20 +115,25 @@ def _vehicle_for(person: Person, day: datetime, points: _Points, settings: Setti
                   "wheelchair": prof.wheelchair_places if drives else 0},
         languages=tuple(prof.languages), gender=person.gender, drives=drives,
         escorts_on_foot=prof.escorts_on_foot,
-        max_work=_work_left(person, day, prof.max_hours_per_week),
+        max_work=max(0.0, prof.max_hours_per_week * 3600 - work_used_s),
         locked=locked,
     )
 
 
-def _work_left(person: Person, day: datetime, hours_per_week: float) -> float:
-    """Seconds of this week's hours left after the volunteer's trips on other days."""
+def _work_used(quarter: str, day: datetime) -> dict[int, float]:
+    """Seconds each volunteer works this week on days other than ``day`` (planned trips)."""
     monday = day - timedelta(days=day.weekday())
-    trips = db.session.scalars(select(Trip).where(
-        Trip.volunteer_id == person.id, Trip.service_day >= monday,
-        Trip.service_day < monday + timedelta(days=7), Trip.service_day != day)).all()
-    used = sum((t.stops[-1].planned_departure - t.stops[0].planned_arrival).total_seconds()
-               for t in trips if t.stops)
-    return max(0.0, hours_per_week * 3600 - used)
+    first = func.min(TripStop.planned_arrival)
+    last = func.max(TripStop.planned_departure)
+    rows = db.session.execute(
+        select(Trip.volunteer_id, Trip.id, first, last).join(TripStop)
+        .where(Trip.quarter_slug == quarter, Trip.service_day >= monday,
+               Trip.service_day < monday + timedelta(days=7), Trip.service_day != day)
+        .group_by(Trip.volunteer_id, Trip.id)).all()
+    used: dict[int, float] = {}
+    for vid, _tid, t0, t1 in rows:
+        used[vid] = used.get(vid, 0.0) + (t1 - t0).total_seconds()
+    return used
 
 
 def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings: Settings,
@@ -174,14 +182,16 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     rows = list(db.session.scalars(select(RideRequest).where(
         RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
         RideRequest.requested_time < end,
-        RideRequest.state.in_([s.value for s in PLANNED_STATES]))))
+        RideRequest.state.in_([s.value for s in PLANNED_STATES]))
+        .options(selectinload(RideRequest.resident).selectinload(Person.resident))))
     for r in extra:
         if r not in rows:
             rows.append(r)
     by_id = {_rid(r): r for r in rows}
     # a return ride tied to an outbound of another day is planned on its own window
     trips = {str(t.volunteer_id): t for t in db.session.scalars(select(Trip).where(
-        Trip.quarter_slug == quarter, Trip.service_day == start))}
+        Trip.quarter_slug == quarter, Trip.service_day == start)
+        .options(selectinload(Trip.stops).selectinload(TripStop.request)))}
     done: dict[tuple[int, str], datetime] = {}
     for t in trips.values():
         for s in t.stops:
@@ -189,7 +199,9 @@ def build_context(quarter: str, day: datetime, settings: Settings,
                 done[(s.request_id, s.kind)] = s.done_at
     points = _Points()
     volunteers = {str(p.id): p for p in db.session.scalars(select(Person).where(
-        Person.role == Role.VOLUNTEER, Person.quarter_slug == quarter))}
+        Person.role == Role.VOLUNTEER, Person.quarter_slug == quarter)
+        .options(selectinload(Person.volunteer).selectinload(VolunteerProfile.shifts)))}
+    work_used = _work_used(quarter, start)
     # vehicles first so their homes get the low indices
     locked_by_vehicle: dict[str, tuple[LockedStop, ...]] = {}
     for vid, t in trips.items():
@@ -198,7 +210,8 @@ def build_context(quarter: str, day: datetime, settings: Settings,
             for s in t.stops if s.locked and _rid(s.request) in by_id)
     vehicles = []
     for vid, person in volunteers.items():
-        v = _vehicle_for(person, start, points, settings, locked_by_vehicle.get(vid, ()))
+        v = _vehicle_for(person, start, points, work_used.get(person.id, 0.0),
+                         locked_by_vehicle.get(vid, ()))
         if v is not None:
             vehicles.append(v)
     for r in rows:
@@ -261,20 +274,44 @@ class _ExcludingProblem(Problem):
         return super().blocked_by(request, vehicle)
 
 
-def _exclusions(rows: Iterable[RideRequest]) -> dict[str, frozenset[str]]:
+def _declined(rows: Iterable[RideRequest]) -> dict[str, set[str]]:
+    """Volunteers who declined (or let expire) an offer of each request."""
     ids = [r.id for r in rows]
     out: dict[str, set[str]] = {}
     if not ids:
-        return {}
+        return out
     for rid, vid in db.session.query(Offer.request_id, Offer.volunteer_id).filter(
             Offer.request_id.in_(ids),
             Offer.state.in_([OfferState.DECLINED.value, OfferState.EXPIRED.value])):
         out.setdefault(str(rid), set()).add(str(vid))
+    return out
+
+
+def filtered_out(filters: dict[str, object], req: RideRequest) -> bool:
+    """Whether a volunteer's offer filters (weekdays 0-6, kinds of help) exclude a request."""
+    days = filters.get("days")
+    kinds = filters.get("kinds")
+    if isinstance(days, list) and days and req.requested_time.weekday() not in days:
+        return True
+    return isinstance(kinds, list) and bool(kinds) and req.kind not in kinds
+
+
+def _exclusions(ctx: DayContext) -> dict[str, frozenset[str]]:
+    out = _declined(ctx.requests.values())
+    for vid, person in ctx.volunteers.items():
+        filters = person.volunteer.offer_filters if person.volunteer else None
+        if not filters:
+            continue
+        for rid, req in ctx.requests.items():
+            if RequestState(req.state) in COMMITTED:
+                continue  # what a volunteer accepted stays theirs
+            if filtered_out(filters, req):
+                out.setdefault(rid, set()).add(vid)
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def _with_exclusions(ctx: DayContext) -> Problem:
-    excluded = _exclusions(ctx.requests.values())
+    excluded = _exclusions(ctx)
     if not excluded:
         return ctx.problem
     p = ctx.problem
@@ -301,7 +338,7 @@ def place_new(req: RideRequest, actor: Person | None, settings: Settings) -> Non
 
 
 def _reason_text(req: RideRequest, text: str) -> str:
-    if _exclusions([req]):
+    if _declined([req]):
         return "Alle passenden Ehrenamtlichen haben abgelehnt oder nicht rechtzeitig geantwortet."
     return text
 
@@ -322,6 +359,9 @@ def apply_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
         person = ctx.volunteers[plan.vehicle_id]
         trip = ctx.trips.get(plan.vehicle_id)
         old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops] if trip else []
+        new = [(int(st.request_id), st.action, ctx.at(st.start)) for st in plan.stops]
+        if new == old:
+            continue  # nothing moved on this trip
         if trip is None:
             if not plan.stops:
                 continue
@@ -345,8 +385,7 @@ def apply_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
                 RequestState.PICKED_UP
             new_stops.append(stop)
         trip.stops = new_stops
-        if [(s.request_id, s.kind, s.planned_arrival) for s in new_stops] != old:
-            changed.append(trip)
+        changed.append(trip)
     db.session.flush()
     return changed
 

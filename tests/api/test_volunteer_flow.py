@@ -128,3 +128,14 @@ def test_language_is_stored(quarter: Quarter) -> None:
     assert res.get_json()["person"]["ui_language"] == "ar"
     bad = quarter.resident(0).patch("/api/v1/me", {"ui_language": "xx"})
     assert bad.status_code == 422
+
+
+def test_offer_filters_keep_unwanted_kinds_away(quarter: Quarter) -> None:
+    first = quarter.staff(quarter.volunteers[0])
+    res = first.put("/api/v1/me/offer-filters", {"kinds": ["escort_walk"], "days": []})
+    assert res.get_json()["person"]["volunteer"]["offer_filters"]["kinds"] == ["escort_walk"]
+    quarter.resident(0).post("/api/v1/requests", ride(tomorrow_at(9)))
+    _, vid = _offer(quarter)
+    assert vid == quarter.volunteers[1].id
+    bad = first.put("/api/v1/me/offer-filters", {"days": [9]})
+    assert bad.status_code == 422
