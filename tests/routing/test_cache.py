@@ -78,3 +78,13 @@ def test_corrupt_cache_file_is_rebuilt(innenstadt_routing: RoutingConfig,
     again = load_network(innenstadt_routing, settings.quarters, progress=False)
     assert again.status()["from_cache"] is False
     assert again.drive.graph.n_nodes == first.drive.graph.n_nodes
+
+
+def test_building_shows_a_progress_bar(innenstadt_routing: RoutingConfig, settings: Settings,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    load_network(innenstadt_routing, settings.quarters, progress=True)
+    err = capsys.readouterr().err
+    assert "building street network" in err
+    assert "7/7" in err
+    load_network(innenstadt_routing, settings.quarters, progress=True)  # from cache: no bar
+    assert "building street network" not in capsys.readouterr().err
