@@ -22,6 +22,8 @@ and then (points are ``(lat, lon)`` tuples or node ids returned by ``snap`` in t
   ``kind``, ``lat``, ``lon``, ``quarter``, ``district``, ``score``, ``as_dict()``);
   ``net.geocode(text) -> AddressHit`` or :class:`AddressNotFound`.
 - ``net.status() -> dict`` (source, built_at, fingerprint, nodes and edges per mode, ...).
+- ``net.prepare()`` builds the lazy parts (KD-trees, address index; ~2 s) ahead of the first
+  request; otherwise the first snap / search pays for them.
 
 The module-level functions below are the same calls taking the network first.
 """

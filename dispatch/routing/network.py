@@ -262,6 +262,16 @@ class StreetNetwork:
             raise AddressNotFound(msg)
         return hits[0]
 
+    def prepare(self) -> StreetNetwork:
+        """Build the lazy parts now (snapping trees, address index: about 2 s), e.g. at start-up.
+
+        Returns the network itself.
+        """
+        for name in MODES:
+            _ = self.mode(name).snapper
+        _ = self.addresses
+        return self
+
     def status(self) -> dict[str, Any]:
         """Facts for health checks and ``flask graph info``."""
         out = {

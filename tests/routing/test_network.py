@@ -141,3 +141,10 @@ def test_download_polygon_covers_the_quarters_with_a_margin(settings: Settings) 
     # 3 km north of Eving's box (51.565 N) is inside, 5 km is not
     assert poly.contains(Point(7.47, 51.565 + 2.5 / 111.32))
     assert not poly.contains(Point(7.47, 51.565 + 3.5 / 111.32))
+
+
+def test_prepare_builds_the_lazy_parts(net: StreetNetwork) -> None:
+    assert net.prepare() is net
+    assert net.drive._snapper is not None
+    assert net.walk._snapper is not None
+    assert len(net.addresses) > 40_000
