@@ -406,9 +406,10 @@ class AddressIndex:
     'Evinger Straße 209'
     """
 
-    # weight of a token by where it comes from in the entry
+    # weight of a token by where it comes from in the entry; a kind word ("Apotheke",
+    # "Krankenhaus") matched as such outranks the same word inside a street or stop name
     _W_LABEL = 1.0
-    _W_EXTRA = 0.7
+    _W_EXTRA = 1.05
     _W_DISTRICT = 0.5
 
     def __init__(self, records: AddressRecords) -> None:
@@ -423,8 +424,9 @@ class AddressIndex:
                 slot[i] = w
 
         for i in range(n):
-            label_toks = tokens(str(records.label[i]))
-            self._n_tokens[i] = len(label_toks)
+            label = str(records.label[i])
+            label_toks = tokens(label)
+            self._n_tokens[i] = len(_query_tokens(label))
             for t in label_toks:
                 add(t, i, self._W_LABEL)
             for t in str(records.extra[i]).split():
@@ -513,7 +515,7 @@ class AddressIndex:
             return []
         # prefer entries without unmatched words, then addresses/streets, then short labels
         extra_words = np.maximum(self._n_tokens[cand] - len(q_tokens), 0)
-        score = total[cand] / len(q_tokens) - 0.03 * extra_words
+        score = total[cand] / len(q_tokens) - 0.02 * extra_words
         order = np.lexsort(
             (
                 np.array([len(str(self.records.label[i])) for i in cand]),

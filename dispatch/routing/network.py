@@ -269,7 +269,7 @@ class StreetNetwork:
         """
         for name in MODES:
             _ = self.mode(name).snapper
-        _ = self.addresses
+        self.addresses.search("Warmup Straße 1")  # also loads the compiled typo matcher
         return self
 
     def status(self) -> dict[str, Any]:
