@@ -309,6 +309,7 @@ def main() -> None:
     warm = cordeau.read(args.files[0]) if args.files else None
     if warm is not None and "ours" in solvers:
         solve(warm.problem, MaxRuntime(0.0), seed=0)
+    lines: list[dict[str, Any]] = []
     for path in args.files:
         inst = cordeau.read(path)
         problem = inst.problem
@@ -329,8 +330,26 @@ def main() -> None:
                 secs = time.perf_counter() - t0
                 ok = retimed is not None and not check(problem, retimed, require_all=True)
                 extra["feasible_retimed"] = ok
-            print(json.dumps(report(inst.name, solver, problem, result, secs, bks, extra)),
-                  flush=True)
+            line = report(inst.name, solver, problem, result, secs, bks, extra)
+            lines.append(line)
+            print(json.dumps(line), flush=True)
+    print(json.dumps({"summary": summary(lines)}))
+
+
+def summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per solver: feasible count, and mean gap over its feasible plans and over all."""
+    out: dict[str, Any] = {}
+    for solver in SOLVERS:
+        mine = [d for d in lines if d["solver"] == solver]
+        if not mine:
+            continue
+        gaps = [d["gap_pct"] for d in mine if d.get("gap_pct") is not None]
+        out[solver] = {
+            "instances": len(mine),
+            "feasible": sum(1 for d in mine if d["feasible"]),
+            "mean_gap_pct_feasible": round(sum(gaps) / len(gaps), 3) if gaps else None,
+        }
+    return out
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import numpy as np
 from dispatch.matching import _kernels as K
 from dispatch.matching import reasons
 from dispatch.matching._data import BIG
+from dispatch.matching._kernels import ALL
 from dispatch.matching._data import Arrays
 from dispatch.matching.problem import Problem
 from dispatch.matching.reasons import Reason
@@ -97,7 +98,9 @@ def _insertable(A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int) -> bool
             continue
         n = int(lens[v])
         K.prepare(routes[v], n, v, A, E, Lt, Q)
-        _, i, _ = K.best_insertion(routes[v], n, v, r, A, E, Lt, Q, K.BIGC, buf, B, D)
+        _, i, _ = K.best_insertion(
+            routes[v], n, v, r, A, E, Lt, Q, K.BIGC, buf, B, D, ALL
+        )
         if i >= 0:
             return True
     return False

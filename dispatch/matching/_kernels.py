@@ -14,6 +14,7 @@ from numba import njit
 
 EPS = 1e-7
 BIGC = 1e15
+ALL = 1 << 40  # no limit on exact checks per insertion
 
 OK = 0
 BAD_WINDOW = 1
@@ -219,12 +220,13 @@ def prepare(route, n, v, A, E, Lt, Q):  # type: ignore[no-untyped-def]  # pragma
 
 
 @njit(cache=True)
-def best_insertion(route, n, v, r, A, E, Lt, Q, bound, buf, B, D):  # type: ignore[no-untyped-def]  # noqa: E501  # pragma: no cover
+def best_insertion(route, n, v, r, A, E, Lt, Q, bound, buf, B, D, max_evals):  # type: ignore[no-untyped-def]  # noqa: E501  # pragma: no cover
     """Cheapest feasible insertion of request ``r`` into route ``v``.
 
     Returns ``(delta, i, j)``: pick-up after position ``i``, drop-off after position ``j`` of
     the current route (``j >= i``); ``i = -1`` when there is none with ``delta < bound``.
-    The delta covers travel, the soft penalty and the fairness term.
+    The delta covers travel, the soft penalty and the fairness term. At most ``max_evals``
+    candidates (cheapest first) get the exact schedule check.
     """
     if not A.allowed[r, v]:
         return BIGC, -1, -1
@@ -326,14 +328,21 @@ def best_insertion(route, n, v, r, A, E, Lt, Q, bound, buf, B, D):  # type: igno
                 m += 1
     if m == 0:
         return BIGC, -1, -1
-    order = np.argsort(cd[:m])
-    for t in range(m):
-        c = order[t]
+    # exact check in order of cost; usually the first or second candidate is feasible, so
+    # pick minima one by one instead of sorting
+    for _ in range(min(m, max_evals)):
+        c = 0
+        for t in range(1, m):
+            if cd[t] < cd[c]:
+                c = t
+        if cd[c] >= BIGC:
+            break
         i = ci[c]
         j = cj[c]
         build(route, n, i, j, p, buf)
         if schedule(buf, n + 2, v, A, B, D) == OK:
             return cd[c], i, j
+        cd[c] = BIGC
     return BIGC, -1, -1
 
 
@@ -379,7 +388,7 @@ def remove_request(routes, lens, v, r):  # type: ignore[no-untyped-def]  # pragm
 
 
 @njit(cache=True)
-def repair(routes, lens, pending, npend, A, kreg, noise, left):  # type: ignore[no-untyped-def]  # noqa: E501  # pragma: no cover
+def repair(routes, lens, pending, npend, A, kreg, noise, left, max_evals):  # type: ignore[no-untyped-def]  # noqa: E501  # pragma: no cover
     """Insert the ``pending`` requests by regret-``kreg`` insertion (``kreg = 1``: greedy).
 
     ``noise`` perturbs the insertion costs (as a share of the longest trip). Requests that fit
@@ -412,7 +421,7 @@ def repair(routes, lens, pending, npend, A, kreg, noise, left):  # type: ignore[
         r = pending[q]
         for v in range(V):
             c, i, j = best_insertion(
-                routes[v], lens[v], v, r, A, E[v], Lt[v], Q[v], BIGC, buf, B, D
+                routes[v], lens[v], v, r, A, E[v], Lt[v], Q[v], BIGC, buf, B, D, max_evals
             )
             if i >= 0:
                 if amp > 0:
@@ -478,7 +487,7 @@ def repair(routes, lens, pending, npend, A, kreg, noise, left):  # type: ignore[
                 continue
             r2 = pending[q2]
             c, i, j = best_insertion(
-                routes[bv], lens[bv], bv, r2, A, E[bv], Lt[bv], Q[bv], BIGC, buf, B, D
+                routes[bv], lens[bv], bv, r2, A, E[bv], Lt[bv], Q[bv], BIGC, buf, B, D, max_evals
             )
             if i >= 0 and amp > 0:
                 c += amp * (2.0 * np.random.random() - 1.0)

@@ -85,7 +85,10 @@ def search(
             pending[npend] = r
             npend += 1
         kreg, noise = REPAIRS[r_op]
-        K.repair(new_r, new_l, pending, npend, A, kreg, noise * params.noise, left)
+        K.repair(
+            new_r, new_l, pending, npend, A, kreg, noise * params.noise, left,
+            params.max_evals,
+        )
         new_cost, new_served = solution_cost(A, new_r, new_l)
         score = 0.0
         if new_cost < best_cost - 1e-9:

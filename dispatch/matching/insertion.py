@@ -9,6 +9,7 @@ import numpy as np
 from dispatch.matching import _kernels as K
 from dispatch.matching._convert import to_result
 from dispatch.matching._data import Arrays
+from dispatch.matching._kernels import ALL
 from dispatch.matching._data import compile_problem
 from dispatch.matching._data import initial_routes
 from dispatch.matching.problem import Problem
@@ -83,7 +84,9 @@ def place_one(A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int) -> bool:
             continue
         n = int(lens[v])
         K.prepare(routes[v], n, v, A, E, Lt, Q)
-        c, i, j = K.best_insertion(routes[v], n, v, r, A, E, Lt, Q, best[0], buf, B, D)
+        c, i, j = K.best_insertion(
+            routes[v], n, v, r, A, E, Lt, Q, best[0], buf, B, D, ALL
+        )
         if i >= 0 and c < best[0]:
             best = (c, i, j, v)
     if best[1] < 0:

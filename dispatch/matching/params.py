@@ -50,6 +50,7 @@ class SearchParams:
     score_better: float = 9.0
     score_accepted: float = 13.0
     restart_after: int = 4000  # iterations without a new best before going back to the best
+    max_evals: int = 10  # exact schedule checks per request and route in a repair
 
     def __post_init__(self) -> None:
         if self.min_remove < 1 or self.max_remove < self.min_remove:
@@ -60,6 +61,9 @@ class SearchParams:
             raise ValueError(msg)
         if self.noise < 0 or self.start_temperature < 0 or self.end_temperature < 0:
             msg = "noise and temperatures must be >= 0."
+            raise ValueError(msg)
+        if self.max_evals < 1:
+            msg = "max_evals < 1 not understood."
             raise ValueError(msg)
         if self.segment < 1 or not 0 <= self.reaction <= 1:
             msg = "segment >= 1 and reaction in [0, 1] needed."

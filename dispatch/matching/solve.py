@@ -74,7 +74,7 @@ def solve(
     )
     left = np.empty(R, np.int64)
     if len(pending):
-        K.repair(routes, lens, pending, len(pending), A, 2, 0.0, left)
+        K.repair(routes, lens, pending, len(pending), A, 2, 0.0, left, K.ALL)
     initial_cost, _ = alns.solution_cost(A, routes, lens)
 
     # OR-Tools: guided local search from the current routes
