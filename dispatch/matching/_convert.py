@@ -9,8 +9,8 @@ import numpy as np
 from dispatch.matching import _kernels as K
 from dispatch.matching import reasons
 from dispatch.matching._data import BIG
-from dispatch.matching._kernels import ALL
 from dispatch.matching._data import Arrays
+from dispatch.matching._kernels import ALL
 from dispatch.matching.problem import Problem
 from dispatch.matching.reasons import Reason
 from dispatch.matching.result import Plan

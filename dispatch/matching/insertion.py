@@ -9,9 +9,9 @@ import numpy as np
 from dispatch.matching import _kernels as K
 from dispatch.matching._convert import to_result
 from dispatch.matching._data import Arrays
-from dispatch.matching._kernels import ALL
 from dispatch.matching._data import compile_problem
 from dispatch.matching._data import initial_routes
+from dispatch.matching._kernels import ALL
 from dispatch.matching.problem import Problem
 from dispatch.matching.problem import Request
 from dispatch.matching.result import Plan
