@@ -20,6 +20,9 @@ import socketio
 
 from dispatch.settings import PROJECT_ROOT
 
+#: The process behind each running server's base URL (for tests that kill it).
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -52,8 +55,10 @@ def running_server(database_url: str, *, redis_url: str = "", port: int | None =
             if time.monotonic() > deadline:
                 raise TimeoutError("server did not answer /healthz within 120 s")
             time.sleep(0.2)
+        PROCESSES[url] = proc
         yield url
     finally:
+        PROCESSES.pop(url, None)
         proc.terminate()
         try:
             proc.wait(10)
