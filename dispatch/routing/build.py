@@ -9,6 +9,7 @@ connected component. The result is a :class:`ModeGraph` of plain numpy arrays (C
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -27,7 +28,9 @@ __all__ = [
     "MIN_EDGE_TIME_S",
     "ModeGraph",
     "QuarterLike",
+    "check_online",
     "download_polygon",
+    "download_raw_graph",
     "mode_graph",
     "read_raw_graph",
     "to_arrays",
@@ -170,11 +173,33 @@ def download_polygon(quarters: Iterable[QuarterLike], *, buffer_m: float) -> Any
     return affinity.scale(grown, xfact=deg_lon / deg_lat, yfact=1.0, origin=(0, 0))
 
 
+def check_online(timeout_s: float = 5.0) -> None:
+    """Fail fast with :class:`GraphSourceError` when the Overpass server cannot be reached."""
+    import socket
+    from urllib.parse import urlparse
+
+    import osmnx as ox
+
+    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY")):
+        return  # behind a proxy a direct connection says nothing; let OSMnx try
+    host = urlparse(str(ox.settings.overpass_url)).hostname or "overpass-api.de"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        msg = (
+            f"no street file is configured and {host} cannot be reached ({exc}); set "
+            "routing.osm_file in config/service.toml or DISPATCH_OSM_FILE to an OSM extract"
+        )
+        raise GraphSourceError(msg) from exc
+
+
 def download_raw_graph(quarters: Iterable[QuarterLike], *, buffer_m: float) -> nx.MultiDiGraph:
     """Download every highway of the quarters and their surroundings with OSMnx (online only)."""
     import osmnx as ox
 
     poly = download_polygon(quarters, buffer_m=buffer_m)
+    check_online()
     try:
         return ox.graph_from_polygon(
             poly, network_type="all", simplify=False, retain_all=True, truncate_by_edge=True

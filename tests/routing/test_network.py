@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
 
+from dispatch.routing import GraphSourceError
 from dispatch.routing import OutsideServiceArea
 from dispatch.routing import StreetNetwork
+from dispatch.routing import load_network
+from dispatch.routing.build import check_online
 from dispatch.routing.build import download_polygon
 from dispatch.settings import Settings
 
@@ -148,3 +154,18 @@ def test_prepare_builds_the_lazy_parts(net: StreetNetwork) -> None:
     assert net.drive._snapper is not None
     assert net.walk._snapper is not None
     assert len(net.addresses) > 40_000
+
+
+def test_without_a_street_file_the_download_is_refused_clearly_offline(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The download path is real code; offline it must fail at once and say what to set."""
+    cfg = dataclasses.replace(settings.routing, osm_file=None, cache_dir=tmp_path)
+    try:
+        check_online(timeout_s=3)
+    except GraphSourceError:
+        with pytest.raises(GraphSourceError, match="DISPATCH_OSM_FILE"):
+            load_network(cfg, settings.quarters, progress=False)
+        assert not list(tmp_path.glob("*.npz"))
+        return
+    pytest.skip("online: the test suite does not download the quarters")
