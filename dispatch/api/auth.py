@@ -100,7 +100,8 @@ def offer_filters(data: dict[str, Any]) -> dict[str, Any]:
     require_role(person, Role.VOLUNTEER)
     assert person.volunteer is not None
     person.volunteer.offer_filters = {"days": sorted(set(data["days"])),
-                                      "kinds": sorted(set(data["kinds"]))}
+                                      "kinds": sorted(set(data["kinds"])),
+                                      "max_km": data["max_km"]}
     audit(person, "volunteer.filters", "person", person.id, **person.volunteer.offer_filters)
     db.session.commit()
     return {"person": person_dict(person)}

@@ -11,6 +11,7 @@ from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import AgainIn
 from dispatch.api.schemas import AssignIn
+from dispatch.api.schemas import RequestEditIn
 from dispatch.api.schemas import RequestIn
 from dispatch.api.schemas import StateQuery
 from dispatch.extensions import db
@@ -21,6 +22,7 @@ from dispatch.services.assign import assign_by_hand
 from dispatch.services.booking import book_again
 from dispatch.services.booking import cancel_request
 from dispatch.services.booking import create_request
+from dispatch.services.booking import edit_request
 from dispatch.services.serialize import request_dict
 
 bp = APIBlueprint("requests", __name__, url_prefix="/api/v1", tag="requests")
@@ -56,6 +58,13 @@ def list_requests(query: dict[str, Any]) -> dict[str, Any]:
 def show(request_id: int) -> dict[str, Any]:
     return {"request": request_dict(check_request(me(), db.session.get(RideRequest,
                                                                        request_id)))}
+
+
+@bp.patch("/requests/<int:request_id>")
+@bp.input(RequestEditIn, arg_name="data")
+def edit(request_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Change a request; it is planned and offered anew."""
+    return {"request": request_dict(edit_request(me(), request_id, _naive(data), settings()))}
 
 
 @bp.post("/requests/<int:request_id>/cancel")

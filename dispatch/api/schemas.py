@@ -117,6 +117,22 @@ class OfferFiltersIn(Schema):
         min=0, max=6, error="Wochentage sind 0 (Montag) bis 6 (Sonntag).")), load_default=[])
     kinds = fields.List(Str(validate=one_of(KINDS, "Diese Art von Hilfe kennen wir nicht.")),
                         load_default=[])
+    max_km = Float(load_default=None, allow_none=True, validate=validators.Range(
+        min=0.5, max=50, error="Bitte 0,5 bis 50 km angeben."))
+
+
+class RequestEditIn(Schema):
+    """What a coordinator (or the resident, before a volunteer accepted) may change."""
+
+    pickup = fields.Nested(PlaceIn, error_messages=_de())
+    dropoff = fields.Nested(PlaceIn, error_messages=_de())
+    time_mode = Str(validate=one_of(["pickup_after", "arrive_by"],
+                                    "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
+    time = DateTime()
+    passengers = Int(validate=validators.Range(min=1, max=4,
+                                               error="Es können 1 bis 4 Personen mitfahren."))
+    notes = Str(validate=validators.Length(max=500,
+                                           error="Die Notiz darf höchstens 500 Zeichen haben."))
 
 
 class AgainIn(Schema):

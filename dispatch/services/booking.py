@@ -213,3 +213,59 @@ def book_again(actor: Person, request_id: int, when: datetime,
 def stops_of(req: RideRequest) -> list[TripStop]:
     """The trip stops that serve a request."""
     return list(db.session.query(TripStop).filter_by(request_id=req.id))
+
+
+#: States from which a request goes back to "requested" to be planned again after an edit.
+BACK_TO_REQUESTED = {
+    RequestState.REQUESTED: [],
+    RequestState.PLANNED: [RequestState.REQUESTED],
+    RequestState.OFFERED: [RequestState.PLANNED, RequestState.REQUESTED],
+    RequestState.ACCEPTED: [RequestState.PLANNED, RequestState.REQUESTED],
+    RequestState.UNSERVABLE: [RequestState.REQUESTED],
+}
+
+
+def edit_request(actor: Person, request_id: int, changes: dict[str, Any],
+                 settings: Settings) -> RideRequest:
+    """Change time, places, passengers or notes; the request is planned and offered anew."""
+    from dispatch.services.planning import place_new
+    from dispatch.services.planning import remove_from_plans
+
+    req = check_request(actor, db.session.get(RideRequest, request_id))
+    state = RequestState(req.state)
+    if actor.role == Role.VOLUNTEER or (actor.role == Role.RESIDENT and state not in (
+            RequestState.REQUESTED, RequestState.PLANNED, RequestState.OFFERED,
+            RequestState.UNSERVABLE)):
+        raise NotAllowed("Bitte rufen Sie das Quartiersbüro an, um diese Fahrt zu ändern.")
+    if state not in BACK_TO_REQUESTED:
+        from dispatch.errors import InvalidTransition
+
+        raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet.", current=state.value)
+    mode = "walk" if req.kind == "escort_walk" else "drive"
+    for end in ("pickup", "dropoff"):
+        if end in changes:
+            _check_place(settings, end, changes[end], mode)
+            setattr(req, f"{end}_address", changes[end]["address"])
+            setattr(req, f"{end}_lat", changes[end]["lat"])
+            setattr(req, f"{end}_lon", changes[end]["lon"])
+    if "time" in changes or "time_mode" in changes:
+        when = changes.get("time", req.requested_time)
+        _validate_time(when, local_now())
+        req.time_mode = changes.get("time_mode", req.time_mode)
+        req.requested_time = when
+        req.window_start, req.window_end = _window(settings, req.time_mode, when)
+    for key in ("passengers", "notes"):
+        if key in changes:
+            setattr(req, key, changes[key])
+    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
+            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
+        offer.state = OfferState.WITHDRAWN.value
+        events.publish(db.session, "offer.withdrawn", {"id": offer.id},
+                       f"user:{offer.volunteer_id}")
+    remove_from_plans(req)
+    for step in BACK_TO_REQUESTED[state]:
+        req.move_to(step, reason_code=None, reason_text=None)
+    audit(actor, "request.edited", "ride_request", req.id, fields=sorted(changes))
+    place_new(req, actor, settings)
+    db.session.commit()
+    return req

@@ -287,25 +287,42 @@ def _declined(rows: Iterable[RideRequest]) -> dict[str, set[str]]:
     return out
 
 
-def filtered_out(filters: dict[str, object], req: RideRequest) -> bool:
-    """Whether a volunteer's offer filters (weekdays 0-6, kinds of help) exclude a request."""
+def filtered_out(filters: dict[str, object], req: RideRequest, home: tuple[float, float] | None
+                 ) -> bool:
+    """Whether a volunteer's offer filters exclude a request: weekdays (0 = Monday), kinds of
+    help, and an area (at most ``max_km`` straight-line kilometres from home to the pick-up)."""
     days = filters.get("days")
     kinds = filters.get("kinds")
+    max_km = filters.get("max_km")
     if isinstance(days, list) and days and req.requested_time.weekday() not in days:
         return True
-    return isinstance(kinds, list) and bool(kinds) and req.kind not in kinds
+    if isinstance(kinds, list) and kinds and req.kind not in kinds:
+        return True
+    return isinstance(max_km, int | float) and home is not None and \
+        _km(home, (req.pickup_lat, req.pickup_lon)) > max_km
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Straight-line distance in kilometres (equirectangular; fine within a city)."""
+    import math
+
+    x = math.radians(b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
+    y = math.radians(b[0] - a[0])
+    return 6371.0 * math.hypot(x, y)
 
 
 def _exclusions(ctx: DayContext) -> dict[str, frozenset[str]]:
     out = _declined(ctx.requests.values())
     for vid, person in ctx.volunteers.items():
-        filters = person.volunteer.offer_filters if person.volunteer else None
-        if not filters:
+        prof = person.volunteer
+        if prof is None or not prof.offer_filters:
             continue
+        home = (prof.home_lat, prof.home_lon) if prof.home_lat is not None and \
+            prof.home_lon is not None else None
         for rid, req in ctx.requests.items():
             if RequestState(req.state) in COMMITTED:
                 continue  # what a volunteer accepted stays theirs
-            if filtered_out(filters, req):
+            if filtered_out(prof.offer_filters, req, home):
                 out.setdefault(rid, set()).add(vid)
     return {k: frozenset(v) for k, v in out.items()}
 

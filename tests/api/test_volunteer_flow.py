@@ -139,3 +139,43 @@ def test_offer_filters_keep_unwanted_kinds_away(quarter: Quarter) -> None:
     assert vid == quarter.volunteers[1].id
     bad = first.put("/api/v1/me/offer-filters", {"days": [9]})
     assert bad.status_code == 422
+
+
+def test_area_filter_and_expired_vetting_keep_offers_away(quarter: Quarter) -> None:
+    # the first volunteer takes only pick-ups within 0.5 km of home; this one is 1 km away
+    first = quarter.staff(quarter.volunteers[0])
+    assert first.put("/api/v1/me/offer-filters", {"max_km": 0.5}).status_code == 200
+    far = {"address": "Kemminghauser Straße 5", "lat": 51.5530, "lon": 7.4780}
+    quarter.resident(1).post("/api/v1/requests", ride(tomorrow_at(9), pickup=far))
+    _, vid = _offer(quarter)
+    assert vid == quarter.volunteers[1].id
+    # the second volunteer's vetting has expired: the next far ride finds nobody
+    with quarter.app.app_context():
+        from datetime import date
+        from datetime import timedelta
+
+        from dispatch.models import VolunteerProfile
+
+        prof = db.session.get(VolunteerProfile, quarter.volunteers[1].id)
+        prof.vetted_until = date.today() - timedelta(days=1)
+        db.session.commit()
+    res = quarter.resident(1).post("/api/v1/requests", ride(tomorrow_at(12), pickup=far))
+    assert res.get_json()["request"]["state"] == "unservable"
+
+
+def test_coordinator_edits_a_request_and_it_is_planned_anew(quarter: Quarter) -> None:
+    coord = quarter.staff(quarter.coordinator)
+    rid = quarter.resident(0).post("/api/v1/requests",
+                                   ride(tomorrow_at(9))).get_json()["request"]["id"]
+    res = coord.patch(f"/api/v1/requests/{rid}", {"time": tomorrow_at(13).isoformat(),
+                                                  "notes": "Rollator kommt mit"})
+    assert res.status_code == 200, res.get_json()
+    body = res.get_json()["request"]
+    assert (body["time"], body["notes"], body["state"]) == (
+        tomorrow_at(13).isoformat(), "Rollator kommt mit", "offered")
+    assert body["planned_pickup"] >= tomorrow_at(13).isoformat()
+    with quarter.app.app_context():
+        states = sorted(db.session.scalars(select(Offer.state)))
+    assert states == ["open", "withdrawn"]
+    bad = coord.patch(f"/api/v1/requests/{rid}", {"passengers": 0})
+    assert bad.status_code == 422
