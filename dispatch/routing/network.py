@@ -442,7 +442,7 @@ def load_network(
     net_path = Path(cfg.cache_dir) / f"network-{fp.short}.npz"
     addr_path = Path(cfg.cache_dir) / f"addresses-{fp.short}.npz"
     built = False
-    if rebuild or not net_path.is_file():
+    if rebuild or not net_path.is_file() or not addr_path.is_file():
         build_network(cfg, quarters, progress=progress, download_buffer_m=download_buffer_m)
         built = True
     try:

@@ -88,3 +88,13 @@ def test_building_shows_a_progress_bar(innenstadt_routing: RoutingConfig, settin
     assert "7/7" in err
     load_network(innenstadt_routing, settings.quarters, progress=True)  # from cache: no bar
     assert "building street network" not in capsys.readouterr().err
+
+
+def test_missing_address_file_triggers_a_rebuild(innenstadt_routing: RoutingConfig,
+                                                 settings: Settings) -> None:
+    load_network(innenstadt_routing, settings.quarters, progress=False)
+    for p in innenstadt_routing.cache_dir.glob("addresses-*.npz"):
+        p.unlink()
+    again = load_network(innenstadt_routing, settings.quarters, progress=False)
+    assert again.status()["from_cache"] is False
+    assert list(innenstadt_routing.cache_dir.glob("addresses-*.npz"))
