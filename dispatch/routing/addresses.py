@@ -65,7 +65,18 @@ _RELIGION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "christian": ("church", ("kirche", "gemeinde", "church")),
     "muslim": ("mosque", ("moschee", "cami", "mosque")),
 }
-_WORSHIP_DEFAULT = ("place_of_worship", ("gotteshaus", "gemeinde", "kirche", "moschee"))
+_WORSHIP_DEFAULT = ("place_of_worship", ("gotteshaus", "gemeinde"))
+
+def _kind_words() -> dict[str, tuple[str, ...]]:
+    """Search words of each kind (the union over the tags mapped to it)."""
+    out: dict[str, set[str]] = {}
+    for kind, words in [*_POI_KINDS.values(), *_RELIGION_KINDS.values(), _WORSHIP_DEFAULT]:
+        out.setdefault(kind, set()).update(words)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+#: applied when the index is built, so changing these words needs no cache rebuild
+_KIND_WORDS = _kind_words()
 _PLACE_TYPES = frozenset({"suburb", "quarter", "neighbourhood", "village", "hamlet", "borough"})
 
 
@@ -410,7 +421,7 @@ class AddressIndex:
     # "Krankenhaus") matched as such outranks the same word inside a street or stop name
     _W_LABEL = 1.0
     _W_EXTRA = 1.05
-    _W_DISTRICT = 0.5
+    _W_DISTRICT = 0.8  # above a label word with a typo (0.7)
 
     def __init__(self, records: AddressRecords) -> None:
         self.records = records
@@ -429,7 +440,9 @@ class AddressIndex:
             self._n_tokens[i] = len(_query_tokens(label))
             for t in label_toks:
                 add(t, i, self._W_LABEL)
-            for t in str(records.extra[i]).split():
+            kind = str(records.kind[i])
+            words = _KIND_WORDS.get(kind) or str(records.extra[i]).split()
+            for t in words:
                 add(t, i, self._W_EXTRA)
             for t in tokens(str(records.district[i])):
                 add(t, i, self._W_DISTRICT)
@@ -440,6 +453,17 @@ class AddressIndex:
             slot = post[t]
             self._post_ids.append(np.fromiter(slot.keys(), np.int64, len(slot)))
             self._post_w.append(np.fromiter(slot.values(), np.float64, len(slot)))
+        # centre of each Stadtteil (mean of its entries), keyed by its one-word name
+        self._district_centre: dict[str, tuple[float, float]] = {}
+        districts = np.asarray(records.district, dtype=object)
+        for name in sorted({str(d) for d in districts.tolist()} - {""}):
+            toks = _query_tokens(name)
+            if len(toks) == 1:
+                sel = districts == name
+                self._district_centre[toks[0]] = (
+                    float(np.mean(records.lat[sel])),
+                    float(np.mean(records.lon[sel])),
+                )
         width = max((len(t) for t in self._vocab), default=1)
         self._codes = np.zeros((len(self._vocab), width), np.int64)
         self._lengths = np.zeros(len(self._vocab), np.int64)
@@ -492,30 +516,47 @@ class AddressIndex:
         n = len(self.records)
         if not q_tokens or n == 0:
             return []
-        total = np.zeros(n, np.float64)
-        matched = np.zeros(n, np.int64)
+        per_token: list[np.ndarray] = []
         for tok in q_tokens:
             best = np.zeros(n, np.float64)
             for r, quality in self._token_matches(tok).items():
                 ids = self._post_ids[r]
                 np.maximum.at(best, ids, self._post_w[r] * quality)
-            total += best
-            matched += best > 0
-        need = len(q_tokens)
-        ok = matched == need
-        if not ok.any():
-            # fall back to entries that match all but one word
-            need = max(1, len(q_tokens) - 1)
-            ok = matched >= need
-        if kinds is not None:
-            wanted = np.isin(self.records.kind, list(kinds))
-            ok &= wanted
+            per_token.append(best)
+        allowed = (
+            np.isin(self.records.kind, list(kinds)) if kinds is not None else np.ones(n, bool)
+        )
+        total = np.sum(per_token, axis=0)
+        matched = np.sum([b > 0 for b in per_token], axis=0)
+        ok = (matched == len(q_tokens)) & allowed
+        n_words = len(q_tokens)
+        near: tuple[float, float] | None = None
+        if not ok.any() and len(q_tokens) > 1:
+            # "Hausarzt Eving" with no doctor in Eving: the doctors nearest to Eving
+            for k, tok in enumerate(q_tokens):
+                if tok in self._district_centre:
+                    others = [b for j, b in enumerate(per_token) if j != k]
+                    ok = np.all([b > 0 for b in others], axis=0) & allowed
+                    if ok.any():
+                        total = np.sum(others, axis=0)
+                        n_words = len(others)
+                        near = self._district_centre[tok]
+                        break
+            if near is None:
+                # otherwise entries that match all words but one
+                ok = (matched >= len(q_tokens) - 1) & allowed
         cand = np.flatnonzero(ok)
         if cand.size == 0:
             return []
-        # prefer entries without unmatched words, then addresses/streets, then short labels
-        extra_words = np.maximum(self._n_tokens[cand] - len(q_tokens), 0)
-        score = total[cand] / len(q_tokens) - 0.02 * extra_words
+        # prefer entries without unmatched words, then short labels
+        extra_words = np.maximum(self._n_tokens[cand] - n_words, 0)
+        score = total[cand] / n_words - 0.02 * extra_words
+        if near is not None:
+            coslat = np.cos(np.radians(near[0]))
+            dist_km = 111.2 * np.hypot(
+                self.records.lat[cand] - near[0], (self.records.lon[cand] - near[1]) * coslat
+            )
+            score = total[cand] / n_words - 0.3 * dist_km  # nearness decides
         order = np.lexsort(
             (
                 np.array([len(str(self.records.label[i])) for i in cand]),

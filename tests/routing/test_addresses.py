@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dispatch.routing import StreetNetwork
@@ -118,3 +119,15 @@ def test_every_hit_carries_coordinates_inside_the_extract(net: StreetNetwork) ->
 def test_nonsense_finds_nothing(net: StreetNetwork) -> None:
     assert net.addresses.search("Xqzvwy Plonk 99999") == []
     assert net.addresses.search("   ") == []
+
+
+def test_kind_and_district_prefers_the_district_then_the_nearest(net: StreetNetwork) -> None:
+    markets = net.addresses.search("Supermarkt Marten", limit=4)
+    assert [h.district for h in markets] == ["Marten"] * 4
+    assert {h.kind for h in markets} == {"supermarket"}
+    # no dentist lies in Eving itself: the nearest ones come first
+    dentists = net.addresses.search("Zahnarzt Eving", limit=3)
+    assert {h.kind for h in dentists} == {"dentist"}
+    km = [111.2 * np.hypot(h.lat - 51.5481, (h.lon - 7.4650) * 0.62) for h in dentists]
+    assert km == sorted(km)
+    assert km[0] < 3.0
