@@ -10,6 +10,9 @@ from dispatch.extensions import socketio
 app = create_app()
 
 if __name__ == "__main__":
+    from dispatch.services.network import get_network
+
+    get_network(app.config["SETTINGS"])  # load the street graph before the first booking
     if os.environ.get("DISPATCH_BACKGROUND", "1") == "1":
         from dispatch.jobs.replan import start_background
 

@@ -218,12 +218,15 @@ def build_context(quarter: str, day: datetime, settings: Settings,
         points.add(r.pickup_lat, r.pickup_lon)
         points.add(r.dropoff_lat, r.dropoff_lon)
     net = get_network(settings)
-    drive = np.asarray(net.travel_time_matrix(points.items, mode="drive"), dtype=float)
-    walk = np.asarray(net.travel_time_matrix(points.items, mode="walk"), dtype=float)
+    matrices = {"drive": np.asarray(net.travel_time_matrix(points.items, mode="drive"),
+                                    dtype=float)}
+    if any(not v.drives for v in vehicles) or any(r.kind == "escort_walk" for r in rows):
+        matrices["walk"] = np.asarray(net.travel_time_matrix(points.items, mode="walk"),
+                                      dtype=float)
     direct = {}
     for r in rows:
         a, b = points.add(r.pickup_lat, r.pickup_lon), points.add(r.dropoff_lat, r.dropoff_lon)
-        direct[_rid(r)] = float((walk if r.kind == "escort_walk" else drive)[a, b])
+        direct[_rid(r)] = float(matrices["walk" if r.kind == "escort_walk" else "drive"][a, b])
     requests = []
     for r in rows:
         # keep return rides whose outbound is not in this day's problem on their own window
@@ -237,7 +240,7 @@ def build_context(quarter: str, day: datetime, settings: Settings,
         else:
             requests.append(_request_for(r, start, points, settings, direct, done))
     # locked stops may only name requests of this problem
-    problem = Problem(matrices={"drive": drive, "walk": walk}, requests=tuple(requests),
+    problem = Problem(matrices=matrices, requests=tuple(requests),
                       vehicles=tuple(vehicles),
                       max_route=settings.service.max_route_hours * 3600.0)
     ctx = DayContext(quarter=quarter, day=start, problem=problem, plans=[], requests=by_id,
