@@ -39,8 +39,8 @@ class SearchParams:
     """Adaptive large neighbourhood search (Ropke & Pisinger 2006) with simulated annealing."""
 
     min_remove: int = 2
-    max_remove: int = 30
-    max_remove_share: float = 0.35
+    max_remove: int = 50
+    max_remove_share: float = 0.45
     noise: float = 0.05
     start_temperature: float = 0.01  # share of the start cost accepted with probability 1/2
     end_temperature: float = 0.0002
