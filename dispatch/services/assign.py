@@ -14,7 +14,6 @@ from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
 from dispatch.models._types import utcnow
-from dispatch.services import events
 from dispatch.services.access import check_request
 from dispatch.services.access import require_role
 from dispatch.services.audit import audit
@@ -24,6 +23,7 @@ from dispatch.services.planning import _ExcludingProblem
 from dispatch.services.planning import apply_plans
 from dispatch.services.planning import build_context
 from dispatch.services.planning import remove_from_plans
+from dispatch.services.planning import withdraw_offers
 from dispatch.settings import Settings
 
 #: How to walk the lifecycle from each state to ``offered``.
@@ -50,11 +50,7 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     if state not in TO_OFFERED:
         raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet; sie kann nicht mehr "
                                 "umverteilt werden.", current=state.value)
-    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
-            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
-        offer.state = OfferState.WITHDRAWN.value
-        events.publish(db.session, "offer.withdrawn", {"id": offer.id},
-                       f"user:{offer.volunteer_id}")
+    withdraw_offers(req)
     remove_from_plans(req)
     ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
     vid = str(volunteer.id)

@@ -14,13 +14,10 @@ from dispatch.errors import NotAllowed
 from dispatch.errors import NotFound
 from dispatch.errors import OutsideServiceArea
 from dispatch.extensions import db
-from dispatch.models import Offer
-from dispatch.models import OfferState
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
 from dispatch.models import TripStop
-from dispatch.services import events
 from dispatch.services.access import check_request
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
@@ -169,6 +166,7 @@ def create_request(actor: Person, data: dict[str, Any], settings: Settings) -> R
 def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRequest:
     """Cancel a request (and its return ride); the volunteer's plan is updated and told."""
     from dispatch.services.planning import remove_from_plans
+    from dispatch.services.planning import withdraw_offers
 
     req = check_request(actor, db.session.get(RideRequest, request_id))
     if actor.role == Role.VOLUNTEER:
@@ -181,11 +179,7 @@ def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRe
         if RequestState(r.state) == RequestState.CANCELLED:
             continue
         r.move_to(RequestState.CANCELLED)
-        for offer in db.session.query(Offer).filter_by(request_id=r.id,
-                                                       state=OfferState.OPEN.value):
-            offer.state = OfferState.WITHDRAWN.value
-            events.publish(db.session, "offer.withdrawn", {"id": offer.id},
-                           f"user:{offer.volunteer_id}")
+        withdraw_offers(r)
         remove_from_plans(r)
         audit(actor, "request.cancelled", "ride_request", r.id)
         request_changed(r)
@@ -230,6 +224,7 @@ def edit_request(actor: Person, request_id: int, changes: dict[str, Any],
     """Change time, places, passengers or notes; the request is planned and offered anew."""
     from dispatch.services.planning import place_new
     from dispatch.services.planning import remove_from_plans
+    from dispatch.services.planning import withdraw_offers
 
     req = check_request(actor, db.session.get(RideRequest, request_id))
     state = RequestState(req.state)
@@ -257,11 +252,7 @@ def edit_request(actor: Person, request_id: int, changes: dict[str, Any],
     for key in ("passengers", "notes"):
         if key in changes:
             setattr(req, key, changes[key])
-    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
-            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
-        offer.state = OfferState.WITHDRAWN.value
-        events.publish(db.session, "offer.withdrawn", {"id": offer.id},
-                       f"user:{offer.volunteer_id}")
+    withdraw_offers(req)
     remove_from_plans(req)
     for step in BACK_TO_REQUESTED[state]:
         req.move_to(step, reason_code=None, reason_text=None)

@@ -39,6 +39,7 @@ from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models import VolunteerProfile
 from dispatch.models._types import utcnow
+from dispatch.services import events
 from dispatch.services.audit import audit
 from dispatch.services.board import day_bounds
 from dispatch.services.network import get_network
@@ -434,6 +435,19 @@ def offer_to_planned_volunteer(req: RideRequest, actor: Person | None,
     return offer
 
 
+def withdraw(offer: Offer) -> None:
+    """Withdraw one offer and tell its volunteer."""
+    offer.state = OfferState.WITHDRAWN.value
+    events.publish(db.session, "offer.withdrawn", {"id": offer.id}, f"user:{offer.volunteer_id}")
+
+
+def withdraw_offers(req: RideRequest) -> None:
+    """Withdraw the request's open and accepted offers (cancelled, edited or re-assigned)."""
+    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
+            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
+        withdraw(offer)
+
+
 def remove_from_plans(req: RideRequest) -> None:
     """Take a request's stops out of its trip (the rest of the trip stays as it is)."""
     for stop in db.session.query(TripStop).filter_by(request_id=req.id).all():
@@ -489,11 +503,7 @@ def _moved_offers(ctx: DayContext, plans: Iterable[Plan]) -> list[RideRequest]:
         offer = db.session.query(Offer).filter_by(request_id=req.id,
                                                   state=OfferState.OPEN.value).first()
         if offer is not None and owner.get(rid) not in (None, str(offer.volunteer_id)):
-            offer.state = OfferState.WITHDRAWN.value
-            from dispatch.services import events
-
-            events.publish(db.session, "offer.withdrawn", {"id": offer.id},
-                           f"user:{offer.volunteer_id}")
+            withdraw(offer)
             req.move_to(RequestState.PLANNED)
             moved.append(req)
     return moved
