@@ -155,6 +155,9 @@ def initial_routes(
                 msg = f"Plan of {veh.id} does not keep its locked stops in order."
                 raise ValueError(msg)
             nodes = locked + [n for n in nodes if n not in set(locked)]
+        done = locked[: sum(1 for s in veh.locked if s.done)]
+        if done and nodes[: len(done)] != done:  # done stops always come first
+            nodes = done + [n for n in nodes if n not in set(done)]
         # keep a request only when both its stops are here, pick-up first, and not yet placed
         final: list[int] = []
         kept: set[int] = set()

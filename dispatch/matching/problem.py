@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from dispatch.matching import reasons
+
 RequestKind = Literal["ride", "ride_escort", "escort_walk"]
 GenderRule = Literal["no", "soft", "hard"]
 Action = Literal["pickup", "dropoff"]
@@ -358,8 +360,6 @@ class Problem:
 
         ``None`` when the vehicle may serve the request.
         """
-        from dispatch.matching import reasons
-
         if request.kind == "escort_walk":
             if vehicle.drives or not vehicle.escorts_on_foot:
                 return reasons.NO_WALKING_ESCORT

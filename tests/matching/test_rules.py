@@ -263,3 +263,21 @@ def test_insert_keeps_current_order():
         keys = [(s.request_id, s.action) for s in result.plan(old.vehicle_id).stops
                 if s.request_id != "new"]
         assert keys == [(s.request_id, s.action) for s in old.stops]
+
+
+def test_done_stops_stay_first_even_if_plan_says_otherwise():
+    """Done stops are moved back to the start of the route; nothing is put before them."""
+    from dispatch.matching import Plan
+    from dispatch.matching import Stop
+
+    done = make_request("done", 1, 3, pickup_window=(8 * HOUR + 300, 8 * HOUR + 300))
+    b = make_request("b", 2, 4)
+    veh = make_vehicle("v", 1, locked=(LockedStop("done", "pickup", done=True),
+                                       LockedStop("done", "dropoff", done=True)))
+    problem = make_problem([done, b], [veh])
+    stale = Plan("v", (Stop("b", "pickup", 2, 0, 0, 0), Stop("b", "dropoff", 4, 0, 0, 0),
+                       Stop("done", "pickup", 1, 0, 0, 0), Stop("done", "dropoff", 3, 0, 0, 0)))
+    result = solved(problem, initial=[stale])
+    keys = [(s.request_id, s.action) for s in result.plan("v").stops]
+    assert keys[:2] == [("done", "pickup"), ("done", "dropoff")]
+    assert result.feasible
