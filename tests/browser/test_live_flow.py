@@ -123,15 +123,20 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     shot(rpage, artifacts, "flow-1-resident-home-de")
     fill_booking(rpage, "Evinger Platz")
     shot(rpage, artifacts, "flow-2-resident-booking-de")
-    rpage.get_by_role("button", name=DE["booking.submit"]).click()
-    card = rpage.locator("#trip-list > li[data-request-id]").filter(has_text="Evinger Platz")
-    expect(card).to_have_count(1)
+    with rpage.expect_response(lambda r: r.url.endswith("/api/v1/requests")
+                               and r.request.method == "POST", timeout=60_000) as booked:
+        rpage.get_by_role("button", name=DE["booking.submit"]).click()
+    assert booked.value.status == 201, booked.value.text()
+    request_id = booked.value.json()["request"]["id"]
+    card = rpage.locator(f"#trip-list > li[data-request-id='{request_id}']")
+    expect(card).to_contain_text("Evinger Platz")
     expect(rpage.locator("#booking")).to_be_hidden()
     expect(rpage.locator("body")).to_have_attribute("data-live", "on")
     mark_page(rpage)
 
     # the volunteer's page receives the offer live, with a running countdown
-    offer = vpage.locator("#offer-list > li[data-offer-id]").filter(has_text="Evinger Platz")
+    offer = vpage.locator("#offer-list > li[data-offer-id]").filter(has_text="Evinger Platz") \
+        .filter(has_text=DE["time.tomorrow"])
     expect(offer).to_be_visible(timeout=30_000)
     countdown = offer.locator(".countdown-time")
     expect(countdown).to_have_text(re.compile(r"\d+:\d\d"))
@@ -141,8 +146,9 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     shot(vpage, artifacts, "flow-3-volunteer-offer-de")
     offer.get_by_role("button", name=DE["volunteer.accept"]).click()
     expect(offer).to_have_count(0)
-    stops = vpage.locator("#stop-list > li").filter(has_text="Elfriede")
+    stops = vpage.locator(f"#stop-list > li[data-request-id='{request_id}']")
     expect(stops).to_have_count(2)
+    expect(stops.first).to_contain_text("Elfriede")
     expect(stops.first.get_by_role("button", name=DE["stop_action.arrived"])).to_be_visible()
     scroll_to(vpage.locator("#stops-h"))
     shot(vpage, artifacts, "flow-4-volunteer-today-de")
@@ -157,14 +163,31 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     shot(rpage, artifacts, "flow-5-resident-accepted-de")
     assert_not_reloaded(rpage)
 
+    # the volunteer reports the stops; the resident's card follows live
+    pickup = stops.filter(has_text=DE["stop.pickup"])
+    pickup.get_by_role("button", name=DE["stop_action.arrived"]).click()
+    expect(card.locator(".state")).to_have_text(DE["state.en_route"])
+    expect(pickup.locator(".state")).to_have_text(DE["stop_status.arrived"])
+    pickup.get_by_role("button", name=DE["stop_action.picked_up"]).click()
+    expect(card.locator(".state")).to_have_text(DE["state.picked_up"])
+    expect(pickup.get_by_role("button")).to_have_count(0)
+
     # the coordinator board shows the trip, live
     trip = board.locator("#board-trips > li[data-trip-id]").filter(
-        has_text=DE["board.trip_of"].format(name="Anna")).filter(has_text="Elfriede")
+        has_text=DE["board.trip_of"].format(name="Anna")).filter(
+        has=board.locator(f"li[data-request-id='{request_id}']"))
     expect(trip).to_have_count(1)
     expect(trip).to_contain_text("Evinger Platz")
+    expect(trip).to_contain_text("Elfriede")
     scroll_to(trip)
     shot(board, artifacts, "flow-6-board-de")
     assert_not_reloaded(board)
+
+    dropoff = stops.filter(has_text=DE["stop.dropoff"])
+    dropoff.get_by_role("button", name=DE["stop_action.dropped_off"]).click()
+    expect(card.locator(".state")).to_have_text(DE["state.completed"])
+    assert_not_reloaded(rpage)
+    assert_not_reloaded(vpage)
 
 
 def test_offline_booking_is_kept_shown_pending_and_sent_when_back_online(
@@ -231,8 +254,8 @@ def test_cancel_and_book_again(new_context: NewContext) -> None:
     card = page.locator(f"#trip-list > li[data-request-id='{created['id']}']")
     expect(card).to_be_visible()
 
-    with page.expect_response(lambda r: r.url.endswith(f"/requests/{created['id']}/again")) \
-            as again_resp:
+    with page.expect_response(lambda r: r.url.endswith(f"/requests/{created['id']}/again"),
+                              timeout=60_000) as again_resp:
         card.locator("[data-again]").click()
     assert again_resp.value.status == 201, again_resp.value.text()
     new_id = again_resp.value.json()["request"]["id"]

@@ -15,39 +15,52 @@ const quarterSelect = document.getElementById("quarter");
 function quarterSlug(q) { return q && typeof q === "object" ? q.slug : q || ""; }
 
 // ---------------------------------------------------------------- rendering
-function volunteerSelect(id, labelKey, exclude) {
-  const selectId = `assign-${id}`;
+// What the coordinator chose and what the last attempt said, per request; both are kept
+// across the live re-draws of the board.
+const assignChoices = new Map();
+const assignMessages = new Map();
+
+function volunteerSelect(key, labelKey, exclude) {
+  const selectId = `assign-${key}`;
+  const chosen = assignChoices.get(key);
   const options = board.volunteers.filter((v) => v.id !== exclude).map((v) =>
-    h("option", { value: v.id }, `${v.first_name}${v.available ? "" : ` (${t("board.not_available")})`}`));
-  return [
-    h("label", { for: selectId, text: t(labelKey) }),
-    h("select", { id: selectId }, options),
-  ];
+    h("option", { value: v.id, selected: String(v.id) === chosen },
+      `${v.first_name}${v.available ? "" : ` (${t("board.not_available")})`}`));
+  const select = h("select", { id: selectId }, options);
+  select.addEventListener("change", () => assignChoices.set(key, select.value));
+  return [h("label", { for: selectId, text: t(labelKey) }), select];
 }
 
-async function assign(requestId, button) {
-  const select = document.getElementById(`assign-${requestId}`);
-  const out = document.getElementById(`assign-${requestId}-msg`);
+async function assign(requestId, key, button) {
+  const select = document.getElementById(`assign-${key}`);
   if (!select || !select.value) return;
+  const say = (text) => {
+    assignMessages.set(key, text);
+    const out = document.getElementById(`assign-${key}-msg`);
+    if (out) out.textContent = text;
+  };
   button.disabled = true;
   try {
     await api("POST", `/requests/${requestId}/assign`, { volunteer_id: Number(select.value) });
-    out.textContent = t("board.assigned");
+    say(t("board.assigned"));
     toast(t("board.assigned"), "ok");
     await loadBoard();
   } catch (err) {
-    out.textContent = err instanceof ApiError && err.status === 422 ? err.message : errorText(err);
+    say(err instanceof ApiError && err.status === 422 ? err.message : errorText(err));
   } finally {
     button.disabled = false;
   }
 }
 
-function assignBox(requestId, labelKey, buttonKey, exclude) {
+/** Volunteer choice and button; `where` keeps ids unique (a request can be in two lists). */
+function assignBox(requestId, where, labelKey, buttonKey, exclude) {
+  const key = `${where}-${requestId}`;
   const btn = h("button", { type: "button", class: "btn btn-primary", "data-assign": requestId },
     t(buttonKey));
-  btn.addEventListener("click", () => assign(requestId, btn));
-  return h("div", { class: "assign field" }, ...volunteerSelect(requestId, labelKey, exclude), btn,
-    h("p", { class: "hint", id: `assign-${requestId}-msg`, role: "status" }));
+  btn.addEventListener("click", () => assign(requestId, key, btn));
+  return h("div", { class: "assign field" }, ...volunteerSelect(key, labelKey, exclude), btn,
+    h("p", { class: "hint", id: `assign-${key}-msg`, role: "status" },
+      assignMessages.get(key) || ""));
 }
 
 function requestCard(r) {
@@ -63,7 +76,7 @@ function requestCard(r) {
       h("dt", { text: t("board.state") }), h("dd", { text: t(`state.${r.state}`) })),
     r.reason ? h("p", { class: "reason" }, h("strong", { text: `${t("board.reason")}: ` }),
       r.reason.text || r.reason.code) : null,
-    board.volunteers.length ? assignBox(r.id, "board.volunteer", "board.assign") : null);
+    board.volunteers.length ? assignBox(r.id, "u", "board.volunteer", "board.assign") : null);
 }
 
 function tripVolunteer(trip) {
@@ -83,7 +96,7 @@ function tripCard(trip) {
       h("time", { datetime: s.planned_arrival || "" }, fmtTime(s.planned_arrival)), " ",
       `${t(`stop.${s.kind}`)}: ${s.resident_first_name || ""} – ${s.address || ""}`,
       s.status ? ` (${tOr(`stop_status.${s.status}`, s.status)})` : ""))),
-    requestIds.map((rid) => assignBox(rid, "board.reassign_to", "board.reassign", v?.id)));
+    requestIds.map((rid) => assignBox(rid, `t${trip.id}`, "board.reassign_to", "board.reassign", v?.id)));
 }
 
 function volunteerItem(v) {
@@ -127,7 +140,8 @@ async function loadBoard() {
     try {
       board = await api("GET", `/board${q ? `?quarter=${encodeURIComponent(q)}` : ""}`);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) console.warn(err);
+      board = { volunteers: [], trips: [], unassigned: [] };
+      toast(err.message || errorText(err), "error");
     }
     render();
   })();

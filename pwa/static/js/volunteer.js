@@ -193,8 +193,11 @@ function stopActions(stop) {
 function stopItem(stop) {
   const headingId = `stop-${stop.id}-h`;
   const who = [stop.resident_first_name, needsText(stop.needs)].filter(Boolean).join(" – ");
-  return h("li", { class: `card stop stop-${stop.kind}`, "data-stop-id": stop.id },
-    h("p", { class: "stop-time" }, h("time", { datetime: stop.planned_arrival || "" }, fmtTime(stop.planned_arrival))),
+  return h("li", { class: `card stop stop-${stop.kind}`, "data-stop-id": stop.id,
+    "data-request-id": stop.request_id },
+    h("p", { class: "stop-time" }, h("time", { datetime: stop.planned_arrival || "" },
+      String(stop.planned_arrival || "").slice(0, 10) === isoDay(new Date())
+        ? fmtTime(stop.planned_arrival) : fmtWhen(stop.planned_arrival))),
     h("h3", { id: headingId, text: `${t(`stop.${stop.kind}`)}: ${stop.address || ""}` }),
     who ? h("p", { text: who }) : null,
     h("p", { class: "state", "data-state": stop.status || "", text: tOr(`stop_status.${stop.status || "planned"}`, stop.status) }),

@@ -1,0 +1,108 @@
+"""The coordinator board: phone bookings (known and new residents), login codes, assignment
+by hand with the reason shown when it is not possible."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+
+from tests.browser.conftest import NewContext
+from tests.browser.conftest import shot
+from tests.browser.conftest import staff_login
+
+pytestmark = pytest.mark.browser
+
+DE = json.loads((Path(__file__).resolve().parents[2] / "pwa/static/i18n/de.json")
+                .read_text(encoding="utf-8"))
+
+
+def pick_address(page: Page, field: str, typed: str, choice: str) -> None:
+    page.locator(field).press_sequentially(typed, delay=30)
+    page.locator(f"{field}-list > li", has_text=choice).first.click()
+    expect(page.locator(field)).to_have_value(choice)
+
+
+@pytest.fixture
+def board(new_context: NewContext) -> Page:
+    ctx = new_context()
+    staff_login(ctx, "koordination.eving@example.org")
+    page = ctx.new_page()
+    page.goto("/app/board?lang=de")
+    expect(page.locator("#volunteer-list > li").first).to_be_visible()
+    expect(page.locator("#ph-resident option")).not_to_have_count(1)  # residents loaded
+    return page
+
+
+def test_phone_booking_for_a_new_resident_with_a_login_code(board: Page,
+                                                            artifacts: Path) -> None:
+    page = board
+    expect(page.locator("[data-new-resident]")).to_be_visible()
+    page.get_by_label(DE["board.first_name"]).fill("Wilhelmine")
+    page.get_by_label(DE["board.last_name"]).fill("Probe")
+    page.get_by_label(DE["board.phone"], exact=True).fill("0231 123456")
+    pick_address(page, "#ph-home", "Evinger Berg", "Evinger Berg 1")
+    expect(page.locator("#phone [data-home-address]").first).to_contain_text("Evinger Berg 1")
+    pick_address(page, "#ph-dropoff", "Evinger Pl", "Evinger Platz")
+    page.locator("#phone").get_by_label(DE["booking.tomorrow"]).check()
+    page.locator("#ph-time").select_option("15:00")
+    shot(page, artifacts, "board-phone-booking-de")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/residents")
+                              and r.request.method == "POST", timeout=60_000) as created:
+        page.get_by_role("button", name=DE["board.book"]).click()
+    assert created.value.status == 201, created.value.text()
+    result = page.locator("#phone-result")
+    expect(result).to_contain_text(DE["board.booked"].split(".")[0])
+    result.get_by_role("button", name=DE["board.make_code"]).click()
+    expect(result.locator(".login-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    shot(page, artifacts, "board-login-code-de")
+    # the new request is on the board (live), under her name
+    expect(page.locator("#main").get_by_text("Wilhelmine").first).to_be_visible()
+
+
+def test_phone_booking_for_a_known_resident_and_assignment_by_hand(board: Page) -> None:
+    page = board
+    page.get_by_label(DE["board.resident"], exact=True).select_option(label="Elfriede S")
+    expect(page.locator("[data-new-resident]")).to_be_hidden()
+    expect(page.locator("#phone [data-home-address]").first).to_contain_text("Evinger")
+    pick_address(page, "#ph-dropoff", "Evinger Berg", "Evinger Berg 2")
+    page.locator("#phone").get_by_label(DE["booking.other_day"]).check()
+    page.locator("#ph-date").fill(_in_days(3))
+    page.locator("#ph-time").select_option("09:00")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
+                              and r.request.method == "POST", timeout=60_000) as booked:
+        page.get_by_role("button", name=DE["board.book"]).click()
+    assert booked.value.status == 201, booked.value.text()
+    request_id = booked.value.json()["request"]["id"]
+
+    card = page.locator(f"#unassigned-list > li[data-request-id='{request_id}']")
+    expect(card).to_contain_text("Elfriede")
+    # Jolanta does not drive: the board says why it cannot be done
+    card.get_by_label(DE["board.volunteer"]).select_option(label="Jolanta")
+    with page.expect_response(lambda r: r.url.endswith(f"/requests/{request_id}/assign"),
+                              timeout=60_000) as r1:
+        card.get_by_role("button", name=DE["board.assign"]).click()
+    assert r1.value.status == 422
+    reason = r1.value.json()["error"]["message"]
+    expect(card.locator(".assign [role=status]")).to_have_text(reason)
+    # Anna can: the request moves to her trip
+    card.get_by_label(DE["board.volunteer"]).select_option(label="Anna")
+    with page.expect_response(lambda r: r.url.endswith(f"/requests/{request_id}/assign"),
+                              timeout=60_000) as r2:
+        card.get_by_role("button", name=DE["board.assign"]).click()
+    assert r2.value.ok, r2.value.text()
+    trip = page.locator("#board-trips > li[data-trip-id]").filter(
+        has_text=DE["board.trip_of"].format(name="Anna")).filter(
+        has=page.locator(f"li[data-request-id='{request_id}']"))
+    expect(trip).to_have_count(1)
+
+
+def _in_days(days: int) -> str:
+    from datetime import date
+    from datetime import timedelta
+
+    return (date.today() + timedelta(days=days)).isoformat()
