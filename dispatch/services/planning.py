@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func
@@ -466,12 +467,17 @@ def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: floa
     Requests that still wait for a volunteer (``requested``) are placed where possible.
     Returns counts of what changed. The caller commits.
     """
+    nothing = {"trips_changed": 0, "placed": 0}
+    before = _fingerprint(quarter, day)
     ctx = build_context(quarter, day, settings)
     if not ctx.requests or not ctx.problem.vehicles:
-        return {"trips_changed": 0, "placed": 0}
+        return nothing
     problem = _with_exclusions(ctx)
     result = matching.solve(problem, stop=matching.MaxRuntime(seconds), seed=seed,
                             initial=ctx.plans)
+    db.session.expire_all()
+    if _fingerprint(quarter, day) != before:
+        return nothing  # someone booked, accepted or cancelled meanwhile: next pass retries
     unservable = {u.request_id for u in result.unservable}
     plans = result.plans
     # an offered or committed request must never silently leave the plans
@@ -491,6 +497,20 @@ def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: floa
     for req in moved:
         offer_to_planned_volunteer(req, None, settings)
     return {"trips_changed": len(changed), "placed": placed}
+
+
+def _fingerprint(quarter: str, day: datetime) -> tuple[list[Any], list[Any]]:
+    """What a re-plan read: every request (state, version) and stop of the day."""
+    start, end = day_bounds(day)
+    reqs = db.session.execute(select(RideRequest.id, RideRequest.state, RideRequest.version)
+                              .where(RideRequest.quarter_slug == quarter,
+                                     RideRequest.requested_time >= start,
+                                     RideRequest.requested_time < end)).all()
+    stops = db.session.execute(select(TripStop.id, TripStop.trip_id, TripStop.seq,
+                                      TripStop.locked).join(Trip)
+                               .where(Trip.quarter_slug == quarter,
+                                      Trip.service_day == start)).all()
+    return sorted(map(tuple, reqs)), sorted(map(tuple, stops))
 
 
 def _moved_offers(ctx: DayContext, plans: Iterable[Plan]) -> list[RideRequest]:

@@ -62,3 +62,28 @@ def test_replan_keeps_accepted_stops_and_places_everyone(quarter: Quarter) -> No
             stop = db.session.scalar(select(TripStop).where(TripStop.request_id == o.request_id,
                                                             TripStop.kind == "pickup"))
             assert stop.trip.volunteer_id == o.volunteer_id
+
+
+def test_replan_gives_way_when_the_day_changed_meanwhile(quarter: Quarter) -> None:
+    """A booking that lands while the solver runs is never overwritten by stale plans."""
+    from dispatch.services import planning
+
+    resident = quarter.resident(0)
+    resident.post("/api/v1/requests", ride(tomorrow_at(8)))
+    real_solve = planning.matching.solve
+
+    def solve_while_someone_books(*args: object, **kw: object) -> object:
+        result = real_solve(*args, **kw)  # type: ignore[arg-type]
+        assert resident.post("/api/v1/requests", ride(tomorrow_at(10))).status_code == 201
+        return result
+
+    planning.matching.solve = solve_while_someone_books  # type: ignore[assignment]
+    try:
+        out = run_pass(quarter.app)
+    finally:
+        planning.matching.solve = real_solve  # type: ignore[assignment]
+    assert out["trips_changed"] == 0
+    with quarter.app.app_context():
+        pickups = db.session.scalars(select(TripStop.request_id).where(
+            TripStop.kind == "pickup")).all()
+        assert len(pickups) == 2  # both bookings keep their stops
