@@ -5,6 +5,10 @@ const SHELL = __SHELL_FILES__;
 const SHELL_CACHE = `shell-${VERSION}`;
 const DATA_CACHE = "api-data";
 const OFFLINE_URL = "/offline";
+// API reads whose last answer is kept for reading while offline (not searches, not tokens).
+const KEEP_API = ["/api/v1/me", "/api/v1/me/shifts", "/api/v1/requests", "/api/v1/offers",
+  "/api/v1/trips/today", "/api/v1/board", "/api/v1/config", "/api/v1/map/streets",
+  "/api/v1/residents"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -96,9 +100,9 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(page(request));
   } else if (url.pathname.startsWith("/api/")) {
-    // The CSRF token must never come from a cache; writes go straight to the network
-    // (the app keeps bookings in its own queue when they fail).
-    if (request.method === "GET" && url.pathname !== "/api/v1/auth/csrf") {
+    // Everything else (CSRF token, searches, writes) goes straight to the network; the app
+    // keeps bookings in its own queue when they fail.
+    if (request.method === "GET" && KEEP_API.includes(url.pathname)) {
       event.respondWith(apiRead(request));
     }
   } else if (request.method === "GET" && SHELL.includes(url.pathname)) {

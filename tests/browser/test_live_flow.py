@@ -152,6 +152,11 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     expect(stops.first.get_by_role("button", name=DE["stop_action.arrived"])).to_be_visible()
     scroll_to(vpage.locator("#stops-h"))
     shot(vpage, artifacts, "flow-4-volunteer-today-de")
+    # the map draws the street network and the route (no tile server)
+    expect(vpage.locator("#map path[stroke='#5c5c5c']").first).to_be_attached()
+    expect(vpage.locator("#map path[stroke='#00497a']").first).to_be_attached()
+    scroll_to(vpage.locator("#map-h"))
+    shot(vpage, artifacts, "flow-4b-volunteer-map-de")
     assert_not_reloaded(vpage)
 
     # the resident's page shows the update live: state, volunteer's first name, pick-up time
@@ -199,6 +204,8 @@ def test_offline_booking_is_kept_shown_pending_and_sent_when_back_online(
     before = resident.request.get("/api/v1/requests").json()["requests"]
 
     fill_booking(page, "Evinger Berg")
+    page.get_by_role("switch", name=DE["booking.return"]).check()
+    page.get_by_label(DE["booking.return_after"]).select_option("90")
     resident.set_offline(True)
     expect(page.locator("#net-status")).to_be_visible()
     page.get_by_role("button", name=DE["booking.submit"]).click()
@@ -209,6 +216,7 @@ def test_offline_booking_is_kept_shown_pending_and_sent_when_back_online(
     queued = page.evaluate("JSON.parse(localStorage.getItem('dispatch.outbox'))")
     assert len(queued) == 1
     assert queued[0]["body"]["dropoff"]["address"] == "Evinger Berg"
+    assert queued[0]["body"]["return_after_minutes"] == 90
     shot(page, artifacts, "offline-booking-pending-de")
 
     # still kept after the phone reloads the app with no connection
@@ -217,10 +225,16 @@ def test_offline_booking_is_kept_shown_pending_and_sent_when_back_online(
 
     resident.set_offline(False)
     expect(page.locator("#trip-list > li.pending")).to_have_count(0, timeout=30_000)
-    sent = page.locator("#trip-list > li[data-request-id]").filter(has_text="Evinger Berg")
-    expect(sent).to_have_count(1)
+    expect(page.locator("#trip-list > li[data-request-id]")).to_have_count(len(before) + 2)
     after = resident.request.get("/api/v1/requests").json()["requests"]
-    assert len(after) == len(before) + 1
+    new = [r for r in after if r["id"] not in {b["id"] for b in before}]
+    assert len(new) == 2, "the booking and its return trip"
+    outbound = next(r for r in new if r["return_of"] is None)
+    assert outbound["return_id"] in {r["id"] for r in new}
+    sent = page.locator(f"#trip-list > li[data-request-id='{outbound['id']}']")
+    expect(sent).to_contain_text("Evinger Berg")
+    expect(sent).to_contain_text(DE["resident.return_booked"])
+    shot(page, artifacts, "offline-booking-sent-de")
     assert page.evaluate("localStorage.getItem('dispatch.outbox')") == "[]"
 
 

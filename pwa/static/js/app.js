@@ -194,7 +194,7 @@ export function toast(message, kind = "info") {
   el.className = `toast toast-${kind}`;
   el.textContent = message;
   box.append(el);
-  setTimeout(() => el.remove(), 8000);
+  setTimeout(() => el.remove(), 6000);
 }
 
 /** Say `message` in the aria-live region `id` (screen readers), replacing what was there. */

@@ -248,8 +248,11 @@ async function main() {
   await boot();
   person = await loadMe();
   const config = await siteConfig();
-  (config.quarters || []).forEach((q) => quarterSelect.append(h("option", { value: q.slug }, q.name)));
-  if (person && quarterSlug(person.quarter)) quarterSelect.value = quarterSlug(person.quarter);
+  // a coordinator sees the own quarter; an administrator chooses any
+  const own = quarterSlug(person?.quarter);
+  (config.quarters || []).filter((q) => person?.role === "admin" || !own || q.slug === own)
+    .forEach((q) => quarterSelect.append(h("option", { value: q.slug }, q.name)));
+  if (own) quarterSelect.value = own;
   quarterSelect.addEventListener("change", async () => {
     await loadBoard();
     loadResidents();
