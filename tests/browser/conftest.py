@@ -241,3 +241,20 @@ def address(ctx: BrowserContext, text: str) -> dict[str, Any]:
     """The first hit of the offline address search, as a booking place."""
     hit = api_get(ctx, f"/api/v1/addresses?q={text}")["results"][0]
     return {"address": hit["label"], "lat": hit["lat"], "lon": hit["lon"]}
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+RUN_AXE = """async (tags) => {
+    const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                       resultTypes: ["violations"]});
+    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " :: " + n.failureSummary)}));
+}"""
+
+
+def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core (the npm file, injected into the page) on the whole document."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(VENDOR / "axe-core" / "axe.min.js"))
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE, AXE_TAGS)
+    return [v for v in found if v["impact"] in ("serious", "critical")]

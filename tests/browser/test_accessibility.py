@@ -17,33 +17,16 @@ from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VENDOR
 from tests.browser.conftest import LiveServer
 from tests.browser.conftest import address
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import make_context
 from tests.browser.conftest import resident_login_code
+from tests.browser.conftest import serious_violations
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
 
 pytestmark = pytest.mark.browser
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-RUN_AXE = """async (tags) => {
-    const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
-                                       resultTypes: ["violations"]});
-    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " :: " + n.failureSummary)}));
-}"""
-
-
-def serious_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core (the npm file, injected into the page) on the whole document."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(VENDOR / "axe-core" / "axe.min.js"))
-    found: list[dict[str, Any]] = page.evaluate(RUN_AXE, AXE_TAGS)
-    return [v for v in found if v["impact"] in ("serious", "critical")]
-
 
 class Views:
     """Logged-in contexts for each role, with a little data so every part of a page shows."""
@@ -184,3 +167,17 @@ def test_large_text_large_targets_and_reflow_at_200_percent(views: Views, zoom: 
             shot(page, artifacts, f"{view}-de-zoom200")
         page.set_viewport_size({"width": 390, "height": 844})
     assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
+
+
+def test_the_axe_check_itself_catches_a_planted_problem(views: Views) -> None:
+    """The harness can fail: an unlabelled field and grey-on-white text are reported."""
+    page = views.open(views.anonymous, "/login", "de")
+    page.evaluate("""() => {
+        const p = document.createElement("p");
+        p.textContent = "kaum lesbar";
+        p.style.color = "#bbbbbb";
+        document.querySelector("main").append(p, document.createElement("input"));
+    }""")
+    found = {v["id"] for v in serious_violations(page)}
+    assert {"color-contrast", "label"} <= found, found
+    page.reload()

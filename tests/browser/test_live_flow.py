@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import NewContext
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import resident_login_code
+from tests.browser.conftest import serious_violations
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
 
@@ -144,6 +145,7 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     expect(countdown).not_to_have_text(first, timeout=5_000)
     expect(offer).to_contain_text("Elfriede")
     shot(vpage, artifacts, "flow-3-volunteer-offer-de")
+    assert serious_violations(vpage) == []
     offer.get_by_role("button", name=DE["volunteer.accept"]).click()
     expect(offer).to_have_count(0)
     stops = vpage.locator(f"#stop-list > li[data-request-id='{request_id}']")
@@ -166,6 +168,7 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     expect(rpage.locator("#trips-live")).to_contain_text("Anna")
     scroll_to(card)
     shot(rpage, artifacts, "flow-5-resident-accepted-de")
+    assert serious_violations(rpage) == []
     assert_not_reloaded(rpage)
 
     # the volunteer reports the stops; the resident's card follows live
@@ -186,6 +189,7 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
     expect(trip).to_contain_text("Elfriede")
     scroll_to(trip)
     shot(board, artifacts, "flow-6-board-de")
+    assert serious_violations(board) == []
     assert_not_reloaded(board)
 
     dropoff = stops.filter(has_text=DE["stop.dropoff"])
