@@ -41,6 +41,7 @@ test: setup lint
 bench: setup
 	$(BIN)/python benchmarks/routing.py
 	$(BIN)/python benchmarks/insertion.py
+	$(BIN)/python benchmarks/dispatch.py --bookings 60
 	$(BIN)/python benchmarks/darp.py --seconds 30 ../shared/benchmarks/darp/a*.txt
 
 clean:
