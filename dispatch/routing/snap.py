@@ -101,6 +101,11 @@ class Snapper:
         self, lats: np.ndarray, lons: np.ndarray, *, labels: list[str] | None = None
     ) -> np.ndarray:
         """Node ids for many points; :class:`OutsideServiceArea` for the first one too far."""
+        return self._snap_many(lats, lons, labels=labels)[0]
+
+    def _snap_many(
+        self, lats: np.ndarray, lons: np.ndarray, *, labels: list[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         nodes, dist = self.nearest(lats, lons)
         bad = np.flatnonzero(dist > self.max_m)
         if bad.size:
@@ -113,14 +118,13 @@ class Snapper:
                 "outside the service area"
             )
             raise OutsideServiceArea(msg, lat=lat, lon=lon, distance_m=float(dist[i]))
-        return nodes
+        return nodes, dist
 
     def snap(self, lat: float, lon: float, *, label: str | None = None) -> Snapped:
         """Snap one point (see :meth:`snap_many`)."""
-        nodes = self.snap_many(
+        nodes, dist = self._snap_many(
             np.array([lat]), np.array([lon]), labels=[label or "point"]
         )
-        _, dist = self.nearest(np.array([lat]), np.array([lon]))
         v = int(nodes[0])
         return Snapped(
             node=v,
