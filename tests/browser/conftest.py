@@ -84,6 +84,21 @@ class LiveServer:
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not answer /healthz within 120 s:\n{self.tail()}")
             time.sleep(0.2)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load (on a fresh machine: build) the street network before any page needs it."""
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v1/map/streets?quarter=eving",
+                                        timeout=600) as resp:
+                ok = resp.status == 200
+        except (urllib.error.URLError, TimeoutError) as exc:
+            self.stop()
+            pytest.fail(f"street network did not load: {exc}\n{self.tail()}")
+        if not ok:
+            pytest.fail(f"street network: HTTP {resp.status}")
+        self.warm_up_seconds = time.monotonic() - started
 
     def stop(self) -> None:
         if self.proc is None:

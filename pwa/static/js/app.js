@@ -254,7 +254,8 @@ function parseLocal(iso) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-const LOCALES = { de: "de-DE", en: "en-GB", tr: "tr-TR", ar: "ar", pl: "pl-PL" };
+// Western digits in Arabic too, as on the signs and the time choice in Dortmund.
+const LOCALES = { de: "de-DE", en: "en-GB", tr: "tr-TR", ar: "ar-u-nu-latn", pl: "pl-PL" };
 
 export function fmtTime(iso) {
   const d = parseLocal(iso);
