@@ -2,6 +2,7 @@
 // manual assignment, a phone-booking form and one-time login codes for residents.
 import {
   ApiError, addressAutocomplete, announce, api, boot, bookingForm, connectSocket, errorText, fmtTime, fmtWhen, h,
+  isoLocal,
   loadMe, onLanguageChange, placeOf, showHome, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, showStreets, siteConfig } from "./map.js";
@@ -118,7 +119,7 @@ function render() {
   document.getElementById("volunteer-list").replaceChildren(...vols.map(volunteerItem));
   document.getElementById("volunteers-empty").hidden = vols.length > 0;
   document.getElementById("board-updated").textContent =
-    t("board.updated", { time: fmtTime(new Date().toISOString().slice(0, 19)) });
+    t("board.updated", { time: fmtTime(isoLocal(new Date())) });
   drawMap();
 }
 
