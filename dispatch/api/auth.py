@@ -16,15 +16,14 @@ from dispatch.api.schemas import LoginIn
 from dispatch.api.schemas import MePatchIn
 from dispatch.api.schemas import OfferFiltersIn
 from dispatch.api.schemas import ShiftIn
-from dispatch.extensions import db
-from dispatch.models import Role
-from dispatch.models import Shift
-from dispatch.services.access import require_role
 from dispatch.services.accounts import login_with_code
 from dispatch.services.accounts import login_with_password
-from dispatch.services.audit import audit
-from dispatch.services.notify import board_changed
-from dispatch.services.serialize import iso
+from dispatch.services.people import add_shift
+from dispatch.services.people import set_availability
+from dispatch.services.people import set_language
+from dispatch.services.people import set_offer_filters
+from dispatch.services.people import shift_dict
+from dispatch.services.people import shifts_of
 from dispatch.services.serialize import person_dict
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1", tag="auth")
@@ -68,12 +67,10 @@ def get_me() -> dict[str, Any]:
 @bp.patch("/me")
 @bp.input(MePatchIn, arg_name="data")
 def patch_me(data: dict[str, Any]) -> dict[str, Any]:
-    """Store the person's language (and later other personal settings)."""
+    """Store the person's language."""
     person = me()
     if "ui_language" in data:
-        person.ui_language = data["ui_language"]
-        audit(person, "person.language", "person", person.id, ui_language=data["ui_language"])
-    db.session.commit()
+        set_language(person, data["ui_language"])
     return {"person": person_dict(person)}
 
 
@@ -81,53 +78,24 @@ def patch_me(data: dict[str, Any]) -> dict[str, Any]:
 @bp.input(AvailabilityIn, arg_name="data")
 def availability(data: dict[str, Any]) -> dict[str, Any]:
     """A volunteer switches availability on or off."""
-    person = me()
-    require_role(person, Role.VOLUNTEER)
-    assert person.volunteer is not None
-    person.volunteer.available = data["available"]
-    audit(person, "volunteer.availability", "person", person.id, available=data["available"])
-    if person.quarter_slug:
-        board_changed(person.quarter_slug)
-    db.session.commit()
-    return {"person": person_dict(person)}
+    return {"person": person_dict(set_availability(me(), data["available"]))}
 
 
 @bp.put("/me/offer-filters")
 @bp.input(OfferFiltersIn, arg_name="data")
 def offer_filters(data: dict[str, Any]) -> dict[str, Any]:
-    """A volunteer chooses which offers to get: weekdays and kinds of help (empty: all)."""
-    person = me()
-    require_role(person, Role.VOLUNTEER)
-    assert person.volunteer is not None
-    person.volunteer.offer_filters = {"days": sorted(set(data["days"])),
-                                      "kinds": sorted(set(data["kinds"])),
-                                      "max_km": data["max_km"]}
-    audit(person, "volunteer.filters", "person", person.id, **person.volunteer.offer_filters)
-    db.session.commit()
+    """A volunteer chooses which offers to get: weekdays, kinds of help, distance from home."""
+    person = set_offer_filters(me(), data["days"], data["kinds"], data["max_km"])
     return {"person": person_dict(person)}
 
 
 @bp.get("/me/shifts")
 def list_shifts() -> dict[str, Any]:
-    person = me()
-    require_role(person, Role.VOLUNTEER)
-    assert person.volunteer is not None
-    return {"shifts": [{"id": s.id, "starts_at": iso(s.starts_at), "ends_at": iso(s.ends_at)}
-                       for s in person.volunteer.shifts]}
+    return {"shifts": [shift_dict(s) for s in shifts_of(me())]}
 
 
 @bp.post("/me/shifts")
 @bp.input(ShiftIn, arg_name="data")
-def add_shift(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def new_shift(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """A volunteer adds a time they are available."""
-    person = me()
-    require_role(person, Role.VOLUNTEER)
-    assert person.volunteer is not None
-    shift = Shift(starts_at=data["starts_at"].replace(tzinfo=None),
-                  ends_at=data["ends_at"].replace(tzinfo=None))
-    person.volunteer.shifts.append(shift)
-    db.session.flush()
-    audit(person, "shift.added", "shift", shift.id)
-    db.session.commit()
-    return {"shift": {"id": shift.id, "starts_at": iso(shift.starts_at),
-                      "ends_at": iso(shift.ends_at)}}, 201
+    return {"shift": shift_dict(add_shift(me(), data["starts_at"], data["ends_at"]))}, 201

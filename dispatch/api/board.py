@@ -6,24 +6,20 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import request as http_request
-from sqlalchemy import or_
-from sqlalchemy import select
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import QuarterQuery
 from dispatch.api.schemas import ResidentIn
 from dispatch.errors import NotAllowed
-from dispatch.extensions import db
-from dispatch.models import Person
 from dispatch.models import Role
-from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.access import require_role
 from dispatch.services.accounts import create_resident
 from dispatch.services.accounts import new_login_code
 from dispatch.services.board import board
 from dispatch.services.clock import local_now
+from dispatch.services.people import find_residents
 from dispatch.services.serialize import person_dict
 
 bp = APIBlueprint("board", __name__, url_prefix="/api/v1", tag="coordinators")
@@ -44,19 +40,8 @@ def get_board(query: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/residents")
 def list_residents() -> dict[str, Any]:
     """Residents of the coordinator's quarter, filtered by name (for phone bookings)."""
-    person = me()
-    if not is_staff(person):
-        raise NotAllowed("Nur für das Quartiersbüro.")
     text = (http_request.args.get("q") or "").strip()
-    stmt = select(Person).where(Person.role == Role.RESIDENT)
-    if person.role != Role.ADMIN:
-        stmt = stmt.where(Person.quarter_slug == person.quarter_slug)
-    if text:
-        like = f"%{text}%"
-        stmt = stmt.where(or_(Person.first_name.ilike(like), Person.last_name.ilike(like),
-                              Person.phone.ilike(like)))
-    rows = db.session.scalars(stmt.order_by(Person.last_name, Person.first_name).limit(50))
-    return {"residents": [person_dict(p) for p in rows]}
+    return {"residents": [person_dict(p) for p in find_residents(me(), text)]}
 
 
 @bp.post("/residents")

@@ -10,11 +10,8 @@ from markupsafe import escape
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
-from dispatch.extensions import db
-from dispatch.models import RideRequest
-from dispatch.models import Trip
-from dispatch.services.access import check_request
-from dispatch.services.access import check_trip
+from dispatch.services.access import get_request
+from dispatch.services.access import get_trip
 from dispatch.services.links import make_token
 from dispatch.services.links import read_token
 from dispatch.services.links import use_token
@@ -26,7 +23,7 @@ bp = APIBlueprint("links", __name__, tag="links")
 @bp.post("/api/v1/requests/<int:request_id>/links")
 def make_links(request_id: int) -> dict[str, Any]:
     """Signed links to confirm or cancel without logging in (to send by SMS or e-mail)."""
-    req = check_request(me(), db.session.get(RideRequest, request_id))
+    req = get_request(me(), request_id)
     base = http_request.host_url.rstrip("/")
     return {a: f"{base}/api/v1/links/{make_token(settings(), req.id, a)}"
             for a in ("confirm", "cancel")}
@@ -49,7 +46,7 @@ def follow_link(token: str) -> dict[str, Any]:
 @bp.get("/print/trips/<int:trip_id>")
 def day_sheet(trip_id: int) -> tuple[str, int, dict[str, str]]:
     """A printable day sheet of a trip: the driver's paper backup."""
-    trip = check_trip(me(), db.session.get(Trip, trip_id))
+    trip = get_trip(me(), trip_id)
     rows = []
     for s in trip.stops:
         needs = s.request.resident.resident

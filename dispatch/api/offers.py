@@ -8,14 +8,11 @@ from apiflask import APIBlueprint
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
-from dispatch.extensions import db
 from dispatch.models import Role
-from dispatch.models import Trip
-from dispatch.services.access import check_trip
+from dispatch.services.access import get_trip
 from dispatch.services.access import require_role
 from dispatch.services.board import volunteer_day
 from dispatch.services.clock import local_now
-from dispatch.services.network import get_network
 from dispatch.services.offers import accept_offer
 from dispatch.services.offers import decline_offer
 from dispatch.services.offers import hand_back
@@ -23,6 +20,7 @@ from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
 from dispatch.services.serialize import stop_dict
 from dispatch.services.trips import stop_action
+from dispatch.services.trips import trip_route_geojson
 
 bp = APIBlueprint("offers", __name__, url_prefix="/api/v1", tag="volunteers")
 
@@ -61,18 +59,7 @@ def trips_today() -> dict[str, Any]:
 @bp.get("/trips/<int:trip_id>/route")
 def trip_route(trip_id: int) -> dict[str, Any]:
     """The trip's route as a GeoJSON LineString over the project's own streets."""
-    trip = check_trip(me(), db.session.get(Trip, trip_id))
-    prof = trip.volunteer.volunteer
-    points = [(s.lat, s.lon) for s in trip.stops]
-    if prof is not None and prof.home_lat is not None and prof.home_lon is not None:
-        points = [(prof.home_lat, prof.home_lon), *points, (prof.home_lat, prof.home_lon)]
-    mode = "drive" if prof is None or prof.drives else "walk"
-    net = get_network(settings())
-    coords: list[list[float]] = []
-    for a, b in zip(points, points[1:], strict=False):
-        coords.extend([lon, lat] for lat, lon in net.route_geometry(a, b, mode=mode).coords)
-    return {"type": "Feature", "properties": {"trip_id": trip.id, "mode": mode},
-            "geometry": {"type": "LineString", "coordinates": coords}}
+    return trip_route_geojson(get_trip(me(), trip_id), settings())
 
 
 @bp.post("/stops/<int:stop_id>/<action>")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from sqlalchemy import select
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
@@ -14,10 +13,8 @@ from dispatch.api.schemas import AssignIn
 from dispatch.api.schemas import RequestEditIn
 from dispatch.api.schemas import RequestIn
 from dispatch.api.schemas import StateQuery
-from dispatch.extensions import db
-from dispatch.models import RideRequest
-from dispatch.services.access import check_request
-from dispatch.services.access import visible_requests
+from dispatch.services.access import get_request
+from dispatch.services.access import list_requests
 from dispatch.services.assign import assign_by_hand
 from dispatch.services.booking import book_again
 from dispatch.services.booking import cancel_request
@@ -47,17 +44,13 @@ def create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @bp.get("/requests")
 @bp.input(StateQuery, location="query", arg_name="query")
-def list_requests(query: dict[str, Any]) -> dict[str, Any]:
-    stmt = visible_requests(me(), select(RideRequest)).order_by(RideRequest.requested_time)
-    if query.get("state"):
-        stmt = stmt.where(RideRequest.state == query["state"])
-    return {"requests": [request_dict(r) for r in db.session.scalars(stmt.limit(500))]}
+def index(query: dict[str, Any]) -> dict[str, Any]:
+    return {"requests": [request_dict(r) for r in list_requests(me(), query.get("state"))]}
 
 
 @bp.get("/requests/<int:request_id>")
 def show(request_id: int) -> dict[str, Any]:
-    return {"request": request_dict(check_request(me(), db.session.get(RideRequest,
-                                                                       request_id)))}
+    return {"request": request_dict(get_request(me(), request_id))}
 
 
 @bp.patch("/requests/<int:request_id>")

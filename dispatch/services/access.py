@@ -69,3 +69,29 @@ def check_trip(actor: Person, trip: Trip | None) -> Trip:
             is_staff(actor) and may_see_quarter(actor, trip.quarter_slug))):
         raise NotFound("Diese Tour gibt es nicht.")
     return trip
+
+
+def get_request(actor: Person, request_id: int) -> RideRequest:
+    """Load a request the actor may see (else :class:`NotFound`)."""
+    from dispatch.extensions import db
+
+    return check_request(actor, db.session.get(RideRequest, request_id))
+
+
+def get_trip(actor: Person, trip_id: int) -> Trip:
+    """Load a trip the actor may see (else :class:`NotFound`)."""
+    from dispatch.extensions import db
+
+    return check_trip(actor, db.session.get(Trip, trip_id))
+
+
+def list_requests(actor: Person, state: str | None, limit: int = 500) -> list[RideRequest]:
+    """The requests the actor may see, by time, optionally of one state."""
+    from sqlalchemy import select
+
+    from dispatch.extensions import db
+
+    stmt = visible_requests(actor, select(RideRequest)).order_by(RideRequest.requested_time)
+    if state:
+        stmt = stmt.where(RideRequest.state == state)
+    return list(db.session.scalars(stmt.limit(limit)))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dispatch.domain.lifecycle import RequestState
 from dispatch.errors import InvalidInput
 from dispatch.errors import InvalidTransition
 from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.models import Person
+from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models._types import utcnow
 from dispatch.services.access import is_staff
@@ -15,6 +18,7 @@ from dispatch.services.audit import audit
 from dispatch.services.clock import local_now
 from dispatch.services.notify import request_changed
 from dispatch.services.notify import trip_changed
+from dispatch.settings import Settings
 
 ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
 
@@ -69,3 +73,20 @@ def _expect(stop: TripStop, kind: str, action: str) -> None:
         where = "Abholung" if kind == "pickup" else "Ziel"
         raise InvalidTransition(f"„{action}“ passt nur zu einem Halt der {where}.",
                                 current=stop.kind, target=action)
+
+
+def trip_route_geojson(trip: Trip, settings: Settings) -> dict[str, Any]:
+    """The trip's route from home through every stop and back, as a GeoJSON LineString."""
+    from dispatch.services.network import get_network
+
+    prof = trip.volunteer.volunteer
+    points = [(s.lat, s.lon) for s in trip.stops]
+    if prof is not None and prof.home_lat is not None and prof.home_lon is not None:
+        points = [(prof.home_lat, prof.home_lon), *points, (prof.home_lat, prof.home_lon)]
+    mode = "drive" if prof is None or prof.drives else "walk"
+    net = get_network(settings)
+    coords: list[list[float]] = []
+    for a, b in zip(points, points[1:], strict=False):
+        coords.extend([lon, lat] for lat, lon in net.route_geometry(a, b, mode=mode).coords)
+    return {"type": "Feature", "properties": {"trip_id": trip.id, "mode": mode},
+            "geometry": {"type": "LineString", "coordinates": coords}}
