@@ -28,3 +28,13 @@ def test_pure_package_loads_without_flask(module: str) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
                          text=True, check=True, timeout=120)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_web_layer_does_not_touch_the_session() -> None:
+    """Blueprints parse, call a service and serialize; units of work live in services."""
+    infrastructure = {"errors.py", "health.py"}  # roll back on errors; ping the database
+    offenders = [p.name for p in (PROJECT_ROOT / "dispatch" / "api").glob("*.py")
+                 if p.name not in infrastructure and "db.session" in p.read_text("utf-8")]
+    offenders += [p.name for p in (PROJECT_ROOT / "dispatch" / "realtime").glob("*.py")
+                  if "db.session" in p.read_text("utf-8")]
+    assert offenders == []
