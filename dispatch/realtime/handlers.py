@@ -18,10 +18,7 @@ from dispatch.services.snapshot import snapshot_for
 
 
 def register_handlers() -> None:
-    """Attach the handlers to the Socket.IO server (once per process)."""
-    if getattr(register_handlers, "_done", False):
-        return
-    register_handlers._done = True  # type: ignore[attr-defined]
+    """Attach the handlers to the Socket.IO server that ``init_app`` just made for this app."""
 
     @socketio.on("connect")
     def _connect(_auth: Any = None) -> bool:
