@@ -179,3 +179,12 @@ def test_not_logged_in_and_missing_csrf(quarter: Quarter) -> None:
     res = api.client.post("/api/v1/requests", json=ride(tomorrow_at(9)))
     assert res.status_code == 400
     assert res.get_json()["error"]["code"] == "csrf"
+
+
+def test_day_without_any_shift_is_unservable_with_a_plain_reason(quarter: Quarter) -> None:
+    res = quarter.resident(0).post("/api/v1/requests",
+                                   ride(tomorrow_at(9) + timedelta(days=2)))
+    body = res.get_json()["request"]
+    assert body["state"] == "unservable"
+    assert body["reason"]["code"] in {"no_volunteer", "no_volunteer_on_shift"}
+    assert "Dienst" in body["reason"]["text"]
