@@ -41,7 +41,7 @@ def case() -> tuple[Problem, Result]:
     ]
     problem = make_problem(reqs, [car, van], max_route=7 * HOUR)
     result = solve(problem, MaxIterations(100), seed=0)
-    assert check(problem, result) == []
+    assert check(problem, result, require_all=True) == []
     assert result.feasible
     return problem, result
 

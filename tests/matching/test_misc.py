@@ -86,10 +86,12 @@ def test_edge_cases_without_vehicles_or_requests():
 
     m = np.array([[0.0, 100.0], [100.0, 0.0]])
     nobody = Problem({"drive": m}, (Request("a", 0, 1),), ())
-    assert solve(nobody, MaxIterations(5)).reason("a").code == reasons.NO_VOLUNTEER
-    assert insert(nobody, None, "a").reason("a").code == reasons.NO_VOLUNTEER
+    for result in (solve(nobody, MaxIterations(5)), insert(nobody, None, "a")):
+        assert_valid(nobody, result)
+        assert result.reason("a").code == reasons.NO_VOLUNTEER
     empty = Problem({"drive": m}, (), (Vehicle("v", 0),))
     result = solve(empty, MaxIterations(5))
+    assert_valid(empty, result)
     assert result.plans[0].stops == ()
     assert not result.unservable
 
@@ -105,6 +107,8 @@ def test_insert_reports_other_unplanned_requests_as_not_planned():
 
     m = np.array([[0, 100, 200], [100, 0, 150], [200, 150, 0]], float)
     problem = Problem({"drive": m}, (Request("a", 1, 2),), (Vehicle("v", 0),))
-    result = insert(problem, None, Request("b", 2, 1, pickup_window=(1000.0, 1100.0)))
+    new = Request("b", 2, 1, pickup_window=(1000.0, 1100.0))
+    result = insert(problem, None, new)
+    assert_valid(problem.with_request(new), result)
     assert result.vehicle_of("b") == "v"
     assert result.reason("a").code == reasons.NOT_PLANNED

@@ -68,7 +68,9 @@ def test_wheelchair_place_taken_in_that_window():
     result = solved(problem)
     assert result.vehicle_of("a") == "van"
     assert result.reason("b").code == reasons.WHEELCHAIR_PLACE_TAKEN
-    assert insert(problem, result, "b").reason("b").code == reasons.WHEELCHAIR_PLACE_TAKEN
+    again = insert(problem, result, "b")
+    assert_valid(problem, again)
+    assert again.reason("b").code == reasons.WHEELCHAIR_PLACE_TAKEN
 
 
 def test_language_rule_is_kept():
