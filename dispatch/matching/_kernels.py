@@ -483,7 +483,9 @@ def repair(routes, lens, pending, npend, A, kreg, noise, left, max_evals):  # ty
         alive[q] = False
         remaining -= 1
         for q2 in range(npend):
-            if not alive[q2]:
+            # a request that did not fit into route bv does not fit after another was added
+            # (removing a request keeps a route feasible), so only feasible entries change
+            if not alive[q2] or bi[q2, bv] < 0:
                 continue
             r2 = pending[q2]
             c, i, j = best_insertion(
