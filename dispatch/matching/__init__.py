@@ -1,6 +1,27 @@
 """Matching engine: problem data in, ``solve(problem, stop=..., seed=...)`` out.
 
-Pure Python (numpy, numba, OR-Tools): no Flask, no database.
+Pure Python (numpy, numba, OR-Tools): no Flask, no database. Times are seconds since a
+reference instant of the caller's choice; locations are indices into the travel-time matrices.
+
+Example::
+
+    from dispatch import matching as m
+
+    problem = m.Problem(
+        matrices={"drive": drive_seconds, "walk": walk_seconds},
+        requests=(m.Request("r1", pickup=3, dropoff=7, pickup_window=(32400, 33300),
+                            pickup_service=180, dropoff_service=180,
+                            max_ride=m.max_ride_seconds(direct, 1.8, 600)),),
+        vehicles=(m.Vehicle("v1", start=0, shift=(28800, 57600),
+                            capacity={"seats": 3, "wheelchair": 1}),),
+        max_route=8 * 3600,
+    )
+    result = m.insert(problem, current_plans, "r1")        # fast: one request
+    result = m.solve(problem, m.MaxRuntime(2.0), seed=0,   # re-plan from the current plans
+                     initial=current_plans)
+    m.assert_valid(problem, result)                        # independent checker
+    for u in result.unservable:
+        print(u.request_id, u.reason.code, u.reason.message)
 """
 
 from __future__ import annotations
