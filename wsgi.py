@@ -12,7 +12,7 @@ app = create_app()
 if __name__ == "__main__":
     from dispatch.services.network import get_network
 
-    get_network(app.config["SETTINGS"])  # load the street graph before the first booking
+    get_network(app.config["SETTINGS"]).prepare()  # graph, snapping and addresses ready now
     if os.environ.get("DISPATCH_BACKGROUND", "1") == "1":
         from dispatch.jobs.replan import start_background
 
