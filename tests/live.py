@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +21,6 @@ import socketio
 
 from dispatch.settings import PROJECT_ROOT
 
-#: The process behind each running server's base URL (for tests that kill it).
-PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -30,42 +28,76 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class LiveServer:
+    """``python wsgi.py`` on a fixed loopback port; ``stop()`` and ``start()`` keep port and
+    database, so a test can take the server away and bring it back."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.port = int(env["PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 180) -> None:
+        """Start and wait until ``/healthz`` answers (the street graph is loaded by then)."""
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no answer on /healthz in {timeout_s} s:\n{self.tail()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except FileNotFoundError:
+            return ""
+
+
+#: The process behind each running server's base URL (for tests that kill it).
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
+
+
 @contextmanager
 def running_server(database_url: str, *, redis_url: str = "", port: int | None = None,
                    log: Path | None = None) -> Iterator[str]:
     """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
-    port = port or free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port or free_port()),
            "SECRET_KEY": "live-test-secret", "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1",
            "DISPATCH_BACKGROUND": "0"}
-    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT, env=env,
-                            stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = LiveServer(env, log or Path(tempfile.mkdtemp()) / "server.log")
+    server.start()
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}; see {log}")
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("server did not answer /healthz within 120 s")
-            time.sleep(0.2)
-        PROCESSES[url] = proc
-        yield url
+        assert server.proc is not None
+        PROCESSES[server.url] = server.proc
+        yield server.url
     finally:
-        PROCESSES.pop(url, None)
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log:
-            out.close()  # type: ignore[union-attr]
+        PROCESSES.pop(server.url, None)
+        server.stop()
 
 
 class Session:

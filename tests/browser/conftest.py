@@ -9,12 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +23,9 @@ from playwright.sync_api import Page
 from playwright.sync_api import Playwright
 from playwright.sync_api import expect
 from playwright.sync_api import sync_playwright
+
+from tests.live import LiveServer
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -43,82 +42,11 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
                          check=False)
     if res.returncode != 0:
         pytest.fail(f"{what} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
-
-
-class LiveServer:
-    """``python wsgi.py`` on a fixed loopback port; stop() and start() keep port and database."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.port = int(env["PORT"])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
-                                     stdout=out, stderr=subprocess.STDOUT)
-        out.close()
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer /healthz within 120 s:\n{self.tail()}")
-            time.sleep(0.2)
-        self.warm_up()
-
-    def warm_up(self) -> None:
-        """Load (on a fresh machine: build) the street network before any page needs it."""
-        started = time.monotonic()
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/v1/map/streets?quarter=eving",
-                                        timeout=600) as resp:
-                ok = resp.status == 200
-        except (urllib.error.URLError, TimeoutError) as exc:
-            self.stop()
-            pytest.fail(f"street network did not load: {exc}\n{self.tail()}")
-        if not ok:
-            pytest.fail(f"street network: HTTP {resp.status}")
-        self.warm_up_seconds = time.monotonic() - started
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        self.proc = None
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def tail(self, n: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
-        except FileNotFoundError:
-            return ""
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +81,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
     """A real server on a free loopback port, on a fresh migrated and seeded SQLite database."""
     tmp = tmp_path_factory.mktemp("browser-server")
     env = {**os.environ,
-           "PORT": str(_free_port()),
+           "PORT": str(free_port()),
            "DATABASE_URL": f"sqlite:///{tmp / 'dispatch.sqlite3'}",
            "SECRET_KEY": "browser-test-secret",
            "FLASK_APP": "wsgi:app",
@@ -164,7 +92,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
     _run([flask, "db", "upgrade"], env, "flask db upgrade")
     _run([flask, "demo", "seed"], env, "flask demo seed")
     server = LiveServer(env, tmp / "server.log")
-    server.start()
+    try:
+        server.start(timeout_s=600)  # a fresh machine builds the street graph first
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
     yield server
     server.stop()
 
