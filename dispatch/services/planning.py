@@ -65,13 +65,15 @@ class DayContext:
     requests: dict[str, RideRequest]
     volunteers: dict[str, Person]
     trips: dict[str, Trip]
-    points: list[tuple[float, float]] = field(default_factory=list)
+    points: _Points = field(default_factory=lambda: _Points())
 
     def seconds(self, t: datetime) -> float:
         return (t - self.day).total_seconds()
 
     def at(self, seconds: float) -> datetime:
-        return (self.day + timedelta(seconds=round(seconds))).replace(microsecond=0)
+        """The local time ``seconds`` after midnight (kept to the microsecond, so stored plans
+        stay exactly as the engine timed them)."""
+        return self.day + timedelta(seconds=seconds)
 
 
 class _Points:
@@ -246,25 +248,31 @@ def build_context(quarter: str, day: datetime, settings: Settings,
                       vehicles=tuple(vehicles),
                       max_route=settings.service.max_route_hours * 3600.0)
     ctx = DayContext(quarter=quarter, day=start, problem=problem, plans=[], requests=by_id,
-                     volunteers=volunteers, trips=trips, points=points.items)
-    ctx.plans = [_plan_from_trip(ctx, t) for vid, t in trips.items()
-                 if any(v.id == vid for v in vehicles)]
+                     volunteers=volunteers, trips=trips, points=points)
+    ctx.plans = [_plan_from_trip(ctx, trips[v.id], v) for v in vehicles if v.id in trips]
     return ctx
 
 
-def _plan_from_trip(ctx: DayContext, trip: Trip) -> Plan:
+def _plan_from_trip(ctx: DayContext, trip: Trip, vehicle: Vehicle) -> Plan:
+    """The stored trip as a timed plan: leave home just in time, go home after the last stop."""
     stops = []
-    index = _Points()
-    index.items = list(ctx.points)
-    index._index = {p: i for i, p in enumerate(ctx.points)}  # noqa: SLF001
     for s in trip.stops:
         if _rid(s.request) not in ctx.requests:
             continue
         t_arr, t_dep = ctx.seconds(s.planned_arrival), ctx.seconds(s.planned_departure)
         stops.append(Stop(request_id=_rid(s.request), action=s.kind,  # type: ignore[arg-type]
-                          location=index.add(s.lat, s.lon), arrival=t_arr, start=t_arr,
+                          location=ctx.points.add(s.lat, s.lon), arrival=t_arr, start=t_arr,
                           departure=t_dep, locked=s.locked))
-    return Plan(vehicle_id=str(trip.volunteer_id), stops=tuple(stops))
+    if not stops:
+        return Plan(vehicle_id=vehicle.id, stops=())
+    mat = ctx.problem.matrices[vehicle.mode]
+    legs = [vehicle.start, *(s.location for s in stops), vehicle.end_location]
+    travel = sum(float(mat[a, b]) for a, b in zip(legs, legs[1:], strict=False))
+    return Plan(vehicle_id=vehicle.id, stops=tuple(stops),
+                departure=stops[0].arrival - float(mat[vehicle.start, stops[0].location]),
+                arrival=stops[-1].departure + float(mat[stops[-1].location,
+                                                        vehicle.end_location]),
+                travel=travel)
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from dispatch import matching
 from dispatch.extensions import db
 from dispatch.jobs.replan import run_pass
 from dispatch.models import Offer
@@ -21,6 +22,7 @@ from dispatch.models._types import utcnow
 from dispatch.services.booking import create_request
 from dispatch.services.offers import accept_offer
 from dispatch.services.offers import decline_offer
+from dispatch.services.planning import build_context
 from dispatch.services.trips import stop_action
 from tests.factories import make_resident
 from tests.factories import make_volunteer
@@ -89,6 +91,9 @@ def test_a_simulated_day(app: Flask, street_network: object) -> None:
             for offer in _open_offers():
                 accept_offer(db.session.get(Person, offer.volunteer_id), offer.id)
             run_pass(app)
+        # the stored plans pass the matching engine's independent checker
+        ctx = build_context("eving", tomorrow_at(8), settings)
+        assert matching.check(ctx.problem, ctx.plans, require_all=True) == []
         # the volunteers go through their trips in order
         for trip in db.session.scalars(select(Trip).order_by(Trip.id)):
             times = [s.planned_arrival for s in trip.stops]
