@@ -9,6 +9,34 @@ from flask.cli import AppGroup
 
 quarters_cli = AppGroup("quarters", help="Quarters from config/quarters/*.toml.")
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
+people_cli = AppGroup("people", help="Staff accounts (coordinators, admins, volunteers).")
+
+
+@people_cli.command("add")
+@click.option("--role", type=click.Choice(["coordinator", "admin", "volunteer"]), required=True)
+@click.option("--email", required=True)
+@click.option("--first-name", required=True)
+@click.option("--last-name", default="")
+@click.option("--quarter", default=None, help="Quarter slug (not for admins).")
+@click.password_option()
+def people_add(role: str, email: str, first_name: str, last_name: str, quarter: str | None,
+               password: str) -> None:
+    """Create a staff account with a password (a new town starts here)."""
+    from dispatch.errors import DispatchError
+    from dispatch.extensions import db
+    from dispatch.services.accounts import create_staff
+    from dispatch.services.quarters import sync_quarters
+
+    settings = current_app.config["SETTINGS"]
+    sync_quarters(settings)
+    try:
+        person = create_staff(settings, role=role, email=email, first_name=first_name,
+                              last_name=last_name, quarter=quarter, password=password)
+    except DispatchError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"{role} {person.display_name} <{person.email}> created (id {person.id})")
 
 
 @quarters_cli.command("sync")
@@ -37,6 +65,7 @@ def register_cli(app: Flask) -> None:
     """Attach all command groups to the app."""
     app.cli.add_command(quarters_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(people_cli)
     from dispatch.cli_routing import register_routing_cli
 
     register_routing_cli(app)

@@ -72,3 +72,22 @@ def test_app_refuses_to_start_with_bad_config(config_dir: Path) -> None:
     (config_dir / "quarters" / "eving.toml").write_text('slug = "eving"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="eving.toml"):
         create_app({"CONFIG_DIR": str(config_dir)})
+
+
+def test_new_town_creates_its_first_coordinator_from_the_cli(app: object) -> None:
+    from dispatch.extensions import db
+    from dispatch.models import Person
+
+    runner = app.test_cli_runner()  # type: ignore[attr-defined]
+    args = ["people", "add", "--role", "coordinator", "--email", "Neu@Example.org",
+            "--first-name", "Nora", "--quarter", "marten"]
+    res = runner.invoke(args=args, input="ein-langes-passwort\nein-langes-passwort\n")
+    assert res.exit_code == 0, res.output
+    assert "created" in res.output
+    with app.app_context():  # type: ignore[attr-defined]
+        person = db.session.query(Person).filter_by(email="neu@example.org").one()
+        assert (person.role, person.quarter_slug) == ("coordinator", "marten")
+        assert person.password_hash != "ein-langes-passwort"
+    again = runner.invoke(args=args, input="ein-langes-passwort\nein-langes-passwort\n")
+    assert again.exit_code != 0
+    assert "schon ein Konto" in again.output

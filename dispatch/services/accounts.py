@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from dispatch.errors import DispatchError
 from dispatch.errors import NotAllowed
@@ -21,6 +22,7 @@ from dispatch.models._types import utcnow
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.audit import audit
+from dispatch.settings import Settings
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_DAYS = 14
@@ -97,3 +99,29 @@ def create_resident(actor: Person, data: dict[str, Any], quarters: list[str]) ->
     audit(actor, "resident.created", "person", p.id)
     db.session.commit()
     return p
+
+
+def create_staff(settings: Settings, *, role: str, email: str, first_name: str, last_name: str,
+                 quarter: str | None, password: str) -> Person:
+    """A coordinator, admin or volunteer account with a hashed password (not committed)."""
+    from dispatch.errors import InvalidInput
+    from dispatch.models import VolunteerProfile
+
+    if role != Role.ADMIN and quarter not in {q.slug for q in settings.quarters}:
+        raise InvalidInput(f"Unbekanntes Quartier {quarter!r}.", fields={"quarter": "Unbekannt."})
+    if len(password) < 10:
+        raise InvalidInput("Das Passwort braucht mindestens 10 Zeichen.",
+                           fields={"password": "Mindestens 10 Zeichen."})
+    email = email.strip().lower()
+    if db.session.scalar(select(Person).where(Person.email == email)) is not None:
+        raise InvalidInput("Diese E-Mail-Adresse hat schon ein Konto.",
+                           fields={"email": "Schon vergeben."})
+    person = Person(role=role, quarter_slug=None if role == Role.ADMIN else quarter,
+                    first_name=first_name, last_name=last_name, email=email,
+                    password_hash=generate_password_hash(password))
+    if role == Role.VOLUNTEER:
+        person.volunteer = VolunteerProfile()
+    db.session.add(person)
+    db.session.flush()
+    audit(None, "staff.created", "person", person.id, role=role)
+    return person
