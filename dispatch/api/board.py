@@ -11,11 +11,13 @@ from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import QuarterQuery
 from dispatch.api.schemas import ResidentIn
+from dispatch.api.schemas import VolunteerIn
 from dispatch.errors import NotAllowed
 from dispatch.models import Role
 from dispatch.services.access import may_see_quarter
 from dispatch.services.access import require_role
 from dispatch.services.accounts import create_resident
+from dispatch.services.accounts import create_volunteer
 from dispatch.services.accounts import new_login_code
 from dispatch.services.board import board
 from dispatch.services.clock import local_now
@@ -49,6 +51,13 @@ def list_residents() -> dict[str, Any]:
 def add_resident(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     quarters = [q.slug for q in settings().quarters]
     return {"person": person_dict(create_resident(me(), data, quarters))}, 201
+
+
+@bp.post("/volunteers")
+@bp.input(VolunteerIn, arg_name="data")
+def add_volunteer(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The quarter office records a new volunteer (with vetting date and vehicle)."""
+    return {"person": person_dict(create_volunteer(me(), data, settings()))}, 201
 
 
 @bp.post("/residents/<int:person_id>/login-code")

@@ -164,6 +164,34 @@ class ResidentIn(Schema):
     quarter = Str(load_default=None, allow_none=True)
 
 
+class VolunteerIn(Schema):
+    """A volunteer's profile, as the quarter office records it."""
+
+    first_name = Str(required=True, validate=validators.Length(
+        min=1, max=80, error="Bitte einen Vornamen angeben."))
+    last_name = Str(load_default="", validate=validators.Length(max=80))
+    email = fields.Email(required=True, error_messages=_de(
+        invalid="Bitte eine gültige E-Mail-Adresse angeben."))
+    password = Str(required=True, validate=validators.Length(
+        min=10, max=200, error="Das Passwort braucht mindestens 10 Zeichen."))
+    phone = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
+    gender = Str(load_default=None, allow_none=True, validate=one_of(
+        ["f", "m", "d"], "Bitte w, m oder d angeben."))
+    home = fields.Nested(PlaceIn, required=True, error_messages=_de())
+    languages = fields.List(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
+    drives = Bool(load_default=True)
+    escorts_on_foot = Bool(load_default=False)
+    vehicle_seats = Int(load_default=3, validate=validators.Range(
+        min=0, max=8, error="0 bis 8 Sitzplätze."))
+    wheelchair_places = Int(load_default=0, validate=validators.Range(
+        min=0, max=2, error="0 bis 2 Rollstuhlplätze."))
+    max_hours_per_week = Float(load_default=10.0, validate=validators.Range(
+        min=0, max=60, error="0 bis 60 Stunden pro Woche."))
+    vetted_until = fields.Date(load_default=None, allow_none=True, error_messages=_de(
+        invalid="Bitte ein Datum angeben, z. B. 2027-06-30."))
+    quarter = Str(load_default=None, allow_none=True)
+
+
 class AddressQuery(Schema):
     q = Str(required=True, validate=validators.Length(
         min=2, max=100, error="Bitte mindestens 2 Zeichen eingeben."))

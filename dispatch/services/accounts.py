@@ -125,3 +125,30 @@ def create_staff(settings: Settings, *, role: str, email: str, first_name: str, 
     db.session.flush()
     audit(None, "staff.created", "person", person.id, role=role)
     return person
+
+
+def create_volunteer(actor: Person, data: dict[str, Any], settings: Settings) -> Person:
+    """The quarter office records a volunteer: profile, vehicle, vetting date; commits."""
+    if not is_staff(actor):
+        raise NotAllowed("Ehrenamtliche trägt das Quartiersbüro ein.")
+    quarter = data.get("quarter") or actor.quarter_slug
+    if not quarter or not may_see_quarter(actor, quarter):
+        from dispatch.errors import InvalidInput
+
+        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": "Unbekannt."})
+    person = create_staff(settings, role=Role.VOLUNTEER, email=data["email"],
+                          first_name=data["first_name"], last_name=data["last_name"],
+                          quarter=quarter, password=data["password"])
+    person.phone, person.gender = data.get("phone"), data.get("gender")
+    home = data["home"]
+    prof = person.volunteer  # made empty by create_staff
+    assert prof is not None
+    prof.languages, prof.drives = data["languages"], data["drives"]
+    prof.escorts_on_foot, prof.vehicle_seats = data["escorts_on_foot"], data["vehicle_seats"]
+    prof.wheelchair_places, prof.max_hours_per_week = (data["wheelchair_places"],
+                                                       data["max_hours_per_week"])
+    prof.home_address, prof.home_lat, prof.home_lon = home["address"], home["lat"], home["lon"]
+    prof.vetted_until = data["vetted_until"]
+    audit(actor, "volunteer.created", "person", person.id)
+    db.session.commit()
+    return person

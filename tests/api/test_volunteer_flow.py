@@ -179,3 +179,34 @@ def test_coordinator_edits_a_request_and_it_is_planned_anew(quarter: Quarter) ->
     assert states == ["open", "withdrawn"]
     bad = coord.patch(f"/api/v1/requests/{rid}", {"passengers": 0})
     assert bad.status_code == 422
+
+
+def test_office_records_a_volunteer_who_then_gets_offers(quarter: Quarter) -> None:
+    coord = quarter.staff(quarter.coordinator)
+    body = {"first_name": "Ayşe", "last_name": "Kaya", "email": "ayse@example.org",
+            "password": "geheim-und-lang", "gender": "f", "languages": ["de", "tr"],
+            "home": {"address": "Bergstraße 40", "lat": 51.5517, "lon": 7.4700},
+            "vehicle_seats": 3, "wheelchair_places": 1, "vetted_until": "2030-01-01"}
+    res = coord.post("/api/v1/volunteers", body)
+    assert res.status_code == 201, res.get_json()
+    person = res.get_json()["person"]
+    assert person["volunteer"]["wheelchair_places"] == 1
+    bad = coord.post("/api/v1/volunteers", {**body, "email": "nope", "password": "kurz"})
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["fields"]) >= {"email", "password"}
+    # she logs in, adds a shift and takes the wheelchair ride nobody else could
+    from tests.quarter import Api
+
+    ayse = Api(quarter.app.test_client())
+    res = ayse.post("/api/v1/auth/login", {"email": "ayse@example.org",
+                                           "password": "geheim-und-lang"})
+    ayse.token = res.get_json()["csrf_token"]
+    assert ayse.post("/api/v1/me/shifts", {"starts_at": tomorrow_at(7).isoformat(),
+                                           "ends_at": tomorrow_at(15).isoformat()}
+                     ).status_code == 201
+    quarter.resident(0).post("/api/v1/requests", ride(tomorrow_at(9),
+                                                      mobility_aids=["wheelchair"]))
+    _, vid = _offer(quarter)
+    assert vid == person["id"]
+    resident_api = quarter.resident(0)
+    assert resident_api.post("/api/v1/volunteers", body).status_code == 403
