@@ -122,19 +122,24 @@ def diagnose(
     if not problem.vehicles:
         return Reason.of(reasons.NO_VOLUNTEER)
     if not A.allowed[r].any():
-        codes = [problem.blocked_by(req, veh) for veh in problem.vehicles]
-        order = [
-            reasons.NO_WALKING_ESCORT,
-            reasons.NO_DRIVER,
-            reasons.NO_WHEELCHAIR_VEHICLE,
-            reasons.NO_SEATS,
-            reasons.NO_LANGUAGE,
-            reasons.NO_SAME_GENDER,
-        ]
-        present = [c for c in codes if c is not None]
-        if not present:  # locked to a vehicle that cannot take it
+        # the rule that blocks the volunteers who miss the fewest rules
+        blocks = []
+        for veh in problem.vehicles:
+            first = problem.blocked_by(req, veh)
+            if first is None:
+                continue
+            rules = problem.blocking_rules(req, veh)
+            blocks.append(rules if first in rules else [first])
+        if not blocks:  # locked to a volunteer who cannot take it
             return Reason.of(reasons.VOLUNTEERS_BUSY)
-        best = max(order, key=lambda c: (present.count(c), -order.index(c)))
+        fewest = min(len(b) for b in blocks)
+        counts: dict[str, int] = {}
+        for b in blocks:
+            if len(b) == fewest:
+                for code in b:
+                    counts[code] = counts.get(code, 0) + 1
+        order = list(reasons.CODES)
+        best = max(counts, key=lambda c: (counts[c], -order.index(c)))
         return Reason.of(best)
     width = routes.shape[1]
     empty, elens = _empty_routes(A, width)

@@ -360,19 +360,28 @@ class Problem:
 
         ``None`` when the vehicle may serve the request.
         """
+        rules = self.blocking_rules(request, vehicle)
+        return rules[0] if rules else None
+
+    def blocking_rules(self, request: Request, vehicle: Vehicle) -> list[str]:
+        """Reason codes of every hard rule that forbids ``vehicle`` for ``request``."""
+        out = []
         if request.kind == "escort_walk":
             if vehicle.drives or not vehicle.escorts_on_foot:
-                return reasons.NO_WALKING_ESCORT
+                out.append(reasons.NO_WALKING_ESCORT)
         elif not vehicle.drives:
-            return reasons.NO_DRIVER
+            out.append(reasons.NO_DRIVER)
         for kind, amount in request.load.items():
             if amount > vehicle.capacity.get(kind, 0):
-                return reasons.NO_WHEELCHAIR_VEHICLE if kind == "wheelchair" else reasons.NO_SEATS
+                out.append(
+                    reasons.NO_WHEELCHAIR_VEHICLE if kind == "wheelchair" else reasons.NO_SEATS
+                )
+                break
         if request.languages and not set(request.languages) & set(vehicle.languages):
-            return reasons.NO_LANGUAGE
+            out.append(reasons.NO_LANGUAGE)
         if request.same_gender == "hard" and vehicle.gender != request.gender:
-            return reasons.NO_SAME_GENDER
-        return None
+            out.append(reasons.NO_SAME_GENDER)
+        return out
 
     def soft_cost(self, request: Request, vehicle: Vehicle) -> float:
         """Penalty for serving ``request`` with ``vehicle`` (soft gender wish, continuity)."""

@@ -283,3 +283,12 @@ def test_done_stops_stay_first_even_if_plan_says_otherwise():
     keys = [(s.request_id, s.action) for s in result.plan("v").stops]
     assert keys[:2] == [("done", "pickup"), ("done", "dropoff")]
     assert result.feasible
+
+
+def test_reason_names_the_rule_closest_to_fitting():
+    """Escort on foot in Turkish: the walkers only miss the language, so that is the reason."""
+    drivers = [make_vehicle(f"d{i}", 0, languages=("de",)) for i in range(3)]
+    walker = make_vehicle("w", 8, drives=False, escorts_on_foot=True, languages=("de",))
+    req = make_request("e", 2, 4, kind="escort_walk", languages=("tr",))
+    result = solved(make_problem([req], [*drivers, walker]))
+    assert result.reason("e").code == reasons.NO_LANGUAGE
