@@ -83,5 +83,5 @@ def test_random_day_passes_checker(seed):
         result2 = solve(again, MaxIterations(60), seed=seed, initial=result)
         assert check(again, result2) == []
         keys = [(s.request_id, s.action) for s in result2.plans[0].stops]
-        assert [k for k in keys if k in set(locked)] == [(s.request_id, s.action)
-                                                         for s in locked]
+        want = [(s.request_id, s.action) for s in locked]
+        assert [k for k in keys if k in set(want)] == want
