@@ -141,7 +141,8 @@ def _work_used(quarter: str, day: datetime) -> dict[int, float]:
 
 
 def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings: Settings,
-                 direct: dict[str, float], done: dict[tuple[int, str], datetime]) -> Request:
+                 direct: dict[str, float], done: dict[tuple[int, str], datetime],
+                 escort_wait: dict[int, int]) -> Request:
     rules = settings.service
     resident = req.resident
     prof = resident.resident
@@ -162,20 +163,26 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
     if same != "no" and resident.gender is None:
         same = "no"
     boarding = rules.boarding_min * 60.0
+    # an escort stays at the appointment: the wait is service time of the drop-off, and the
+    # return ride then starts when that service ends (so the appointment is not counted twice)
+    wait_s = escort_wait.get(req.id, 0) * 60.0
+    appointment_s = float(req.appointment_minutes or 0) * 60.0
+    if req.return_of_id is not None and req.return_of_id in escort_wait:
+        appointment_s = 0.0
     load = {"wheelchair": 1, "seats": max(0, req.passengers - 1)} if \
         req.needs_wheelchair_place else {"seats": req.passengers}
     return Request(
         id=_rid(req), pickup=points.add(req.pickup_lat, req.pickup_lon),
         dropoff=points.add(req.dropoff_lat, req.dropoff_lon), kind=req.kind,  # type: ignore[arg-type]
         pickup_window=pick_window, dropoff_window=drop_window,
-        pickup_service=boarding, dropoff_service=boarding, load=load,
+        pickup_service=boarding, dropoff_service=boarding + wait_s, load=load,
         max_ride=max_ride_seconds(direct.get(_rid(req), 0.0), rules.detour_factor,
                                   rules.detour_extra_min * 60.0),
         languages=languages, same_gender=same, gender=resident.gender,  # type: ignore[arg-type]
         preferred_volunteer=str(prof.preferred_volunteer_id) if prof and
         prof.preferred_volunteer_id else None,
         return_of=str(req.return_of_id) if req.return_of_id and pick_window is None else None,
-        appointment=float(req.appointment_minutes or 0) * 60.0,
+        appointment=appointment_s,
     )
 
 
@@ -231,18 +238,21 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     for r in rows:
         a, b = points.add(r.pickup_lat, r.pickup_lon), points.add(r.dropoff_lat, r.dropoff_lon)
         direct[_rid(r)] = float(matrices["walk" if r.kind == "escort_walk" else "drive"][a, b])
+    escort_wait = {r.return_of_id: r.appointment_minutes or 0 for r in rows
+                   if r.return_of_id is not None and r.kind == "ride_escort"
+                   and str(r.return_of_id) in by_id}
     requests = []
     for r in rows:
         # keep return rides whose outbound is not in this day's problem on their own window
         if r.return_of_id is not None and str(r.return_of_id) not in by_id:
-            r_req = _request_for(r, start, points, settings, direct, done)
+            r_req = _request_for(r, start, points, settings, direct, done, escort_wait)
             if r_req.pickup_window is None:
                 w = ((r.window_start - start).total_seconds(),
                      (r.window_end - start).total_seconds())
                 r_req = Request(**{**r_req.__dict__, "pickup_window": w, "return_of": None})
             requests.append(r_req)
         else:
-            requests.append(_request_for(r, start, points, settings, direct, done))
+            requests.append(_request_for(r, start, points, settings, direct, done, escort_wait))
     # locked stops may only name requests of this problem
     problem = Problem(matrices=matrices, requests=tuple(requests),
                       vehicles=tuple(vehicles),

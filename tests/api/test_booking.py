@@ -188,3 +188,22 @@ def test_day_without_any_shift_is_unservable_with_a_plain_reason(quarter: Quarte
     assert body["state"] == "unservable"
     assert body["reason"]["code"] in {"no_volunteer", "no_volunteer_on_shift"}
     assert "Dienst" in body["reason"]["text"]
+
+
+def test_escort_waits_at_the_appointment_and_brings_the_person_back(quarter: Quarter) -> None:
+    resident = quarter.resident(0)
+    res = resident.post("/api/v1/requests", ride(tomorrow_at(9), kind="ride_escort",
+                                                  return_after_minutes=60))
+    out = res.get_json()["request"]
+    assert out["state"] == "offered"
+    with quarter.app.app_context():
+        from dispatch.models import TripStop
+
+        drop = db.session.scalar(select(TripStop).where(TripStop.request_id == out["id"],
+                                                        TripStop.kind == "dropoff"))
+        wait_min = (drop.planned_departure - drop.planned_arrival).total_seconds() / 60
+        back = db.session.scalar(select(TripStop).where(TripStop.request_id == out["return_id"],
+                                                        TripStop.kind == "pickup"))
+        assert wait_min >= 60  # the escort's hour at the doctor is service time
+        assert back is not None
+        assert back.planned_arrival >= drop.planned_departure
