@@ -269,6 +269,52 @@ def _prune(node: int, head: np.ndarray, other: np.ndarray, nxt: np.ndarray,
 
 
 @njit(cache=True)
+def _touch_neighbour(
+    x: int,
+    v_level: int,
+    update: bool,
+    deleted: np.ndarray,
+    level: np.ndarray,
+    last_sc: np.ndarray,
+    last_deg: np.ndarray,
+    q_item: np.ndarray,
+    q_key: np.ndarray,
+    q_pos: np.ndarray,
+    qsize: int,
+    contracted: np.ndarray,
+    o_head: np.ndarray,
+    o_to: np.ndarray,
+    o_w: np.ndarray,
+    o_next: np.ndarray,
+    i_head: np.ndarray,
+    i_from: np.ndarray,
+    i_w: np.ndarray,
+    i_next: np.ndarray,
+    ne: int,
+    dist: np.ndarray,
+    w_item: np.ndarray,
+    w_key: np.ndarray,
+    w_pos: np.ndarray,
+    touched: np.ndarray,
+    max_settle: int,
+) -> int:
+    """A neighbour of the node just contracted: one more deleted neighbour, level at least one
+    above it, priority refreshed (re-simulating its contraction when ``update``)."""
+    deleted[x] += 1
+    if v_level + 1 > level[x]:
+        level[x] = v_level + 1
+    if update:
+        sc, deg, _ = _contract(
+            x, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from, i_w, i_next, ne,
+            dist, w_item, w_key, w_pos, touched, max_settle,
+        )
+        last_sc[x] = sc
+        last_deg[x] = deg
+    return _heap_set(q_item, q_key, q_pos, qsize, x,
+                     _priority(last_sc[x], last_deg[x], deleted[x], level[x]))
+
+
+@njit(cache=True)
 def _priority(shortcuts: int, deg: int, deleted: int, level: int) -> float:
     return 2.0 * (shortcuts - deg) + 1.0 * deleted + 1.0 * level
 
@@ -392,40 +438,22 @@ def _ch_build_kernel(
         # neighbours: count deleted neighbours, raise their level, refresh their priority
         e = o_head[v]
         while e >= 0:
-            x = o_to[e]
-            if not contracted[x]:
-                deleted[x] += 1
-                if level[v] + 1 > level[x]:
-                    level[x] = level[v] + 1
-                if update_neighbours:
-                    sc, deg, _ = _contract(
-                        x, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from,
-                        i_w, i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
-                    )
-                    last_sc[x] = sc
-                    last_deg[x] = deg
-                qsize = _heap_set(
-                    q_item, q_key, q_pos, qsize, x,
-                    _priority(last_sc[x], last_deg[x], deleted[x], level[x]),
+            if not contracted[o_to[e]]:
+                qsize = _touch_neighbour(
+                    o_to[e], level[v], update_neighbours, deleted, level, last_sc, last_deg,
+                    q_item, q_key, q_pos, qsize, contracted, o_head, o_to, o_w, o_next,
+                    i_head, i_from, i_w, i_next, ne, dist, w_item, w_key, w_pos, touched,
+                    max_settle,
                 )
             e = o_next[e]
         f = i_head[v]
         while f >= 0:
-            u = i_from[f]
-            if not contracted[u]:
-                deleted[u] += 1
-                if level[v] + 1 > level[u]:
-                    level[u] = level[v] + 1
-                if update_neighbours:
-                    sc, deg, _ = _contract(
-                        u, False, contracted, o_head, o_to, o_w, o_next, i_head, i_from,
-                        i_w, i_next, ne, dist, w_item, w_key, w_pos, touched, max_settle,
-                    )
-                    last_sc[u] = sc
-                    last_deg[u] = deg
-                qsize = _heap_set(
-                    q_item, q_key, q_pos, qsize, u,
-                    _priority(last_sc[u], last_deg[u], deleted[u], level[u]),
+            if not contracted[i_from[f]]:
+                qsize = _touch_neighbour(
+                    i_from[f], level[v], update_neighbours, deleted, level, last_sc, last_deg,
+                    q_item, q_key, q_pos, qsize, contracted, o_head, o_to, o_w, o_next,
+                    i_head, i_from, i_w, i_next, ne, dist, w_item, w_key, w_pos, touched,
+                    max_settle,
                 )
             f = i_next[f]
     return (
