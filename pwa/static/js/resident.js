@@ -144,19 +144,23 @@ async function cancel(id) {
   }
 }
 
+/** Show a booking's answer: sent and stored, or queued on the phone until the connection returns. */
+function showBooked(data) {
+  if (data.queued) {
+    toast(t("offline.pending"), "info");
+    announce("trips-live", t("offline.pending"));
+  } else {
+    const r = data.request || data;
+    upsert(r);
+    toast(t("resident.booked"), "ok");
+    announceUpdate(r);
+  }
+  render();
+}
+
 async function bookAgain(id, time) {
   try {
-    const data = await postOrQueue(`/requests/${id}/again`, { time });
-    if (data.queued) {
-      toast(t("offline.pending"), "info");
-      announce("trips-live", t("offline.pending"));
-    } else {
-      const r = data.request || data;
-      upsert(r);
-      toast(t("resident.booked"), "ok");
-      announceUpdate(r);
-    }
-    render();
+    showBooked(await postOrQueue(`/requests/${id}/again`, { time }));
   } catch (err) {
     toast(err.message || errorText(err), "error");
   }
@@ -172,16 +176,7 @@ form.addEventListener("submit", async (e) => {
   try {
     const data = await postOrQueue("/requests", body);
     closeBooking();
-    if (data.queued) {
-      toast(t("offline.pending"), "info");
-      announce("trips-live", t("offline.pending"));
-    } else {
-      const r = data.request || data;
-      upsert(r);
-      toast(t("resident.booked"), "ok");
-      announceUpdate(r);
-    }
-    render();
+    showBooked(data);
     document.getElementById("trips-h").focus();
   } catch (err) {
     booking.showServerErrors(err);
