@@ -72,8 +72,8 @@ def volunteer_day(person: Person, now: datetime) -> dict[str, Any]:
             "trips": [trip_dict(t) for t in trips if t.stops]}
 
 
-def resident_rides(person: Person, now: datetime) -> list[dict[str, Any]]:
-    """The resident's rides from today on, and the last few before."""
+def resident_rides(person: Person) -> list[dict[str, Any]]:
+    """The resident's 50 latest rides by time (standing rides weeks ahead included)."""
     rows = db.session.scalars(select(RideRequest).where(RideRequest.resident_id == person.id)
                               .order_by(RideRequest.requested_time.desc()).limit(50)).all()
     return [request_dict(r) for r in rows]

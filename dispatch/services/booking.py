@@ -17,7 +17,6 @@ from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
-from dispatch.models import TripStop
 from dispatch.services.access import check_request
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
@@ -202,11 +201,6 @@ def book_again(actor: Person, request_id: int, when: datetime,
         "return_after_minutes": ret.appointment_minutes if ret else None,
     }
     return create_request(actor, data, settings)
-
-
-def stops_of(req: RideRequest) -> list[TripStop]:
-    """The trip stops that serve a request."""
-    return list(db.session.query(TripStop).filter_by(request_id=req.id))
 
 
 #: States from which a request goes back to "requested" to be planned again after an edit.

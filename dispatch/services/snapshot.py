@@ -17,7 +17,7 @@ def snapshot_for(person: Person) -> dict[str, Any]:
     now = local_now()
     out: dict[str, Any] = {"role": person.role, "at": now.isoformat(timespec="seconds")}
     if person.role == Role.RESIDENT:
-        out["requests"] = resident_rides(person, now)
+        out["requests"] = resident_rides(person)
     elif person.role == Role.VOLUNTEER:
         out.update(volunteer_day(person, now))
     elif person.quarter_slug:
