@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-change-me"
 
 
 class ConfigError(ValueError):
@@ -238,7 +239,7 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
     default_db = f"sqlite:///{(root / 'instance' / 'dispatch.sqlite3').as_posix()}"
     return Settings(
         database_url=overrides.get("DATABASE_URL", env.get("DATABASE_URL", default_db)),
-        secret_key=overrides.get("SECRET_KEY", env.get("SECRET_KEY", "dev-only-change-me")),
+        secret_key=overrides.get("SECRET_KEY", env.get("SECRET_KEY", DEV_SECRET)),
         redis_url=overrides.get("REDIS_URL", env.get("REDIS_URL")) or None,
         service=service,
         routing=routing,
