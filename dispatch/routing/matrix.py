@@ -436,26 +436,19 @@ def _ch_build_kernel(
             _prune(i_from[f], o_head, o_to, o_next, contracted)
             f = i_next[f]
         # neighbours: count deleted neighbours, raise their level, refresh their priority
-        e = o_head[v]
-        while e >= 0:
-            if not contracted[o_to[e]]:
-                qsize = _touch_neighbour(
-                    o_to[e], level[v], update_neighbours, deleted, level, last_sc, last_deg,
-                    q_item, q_key, q_pos, qsize, contracted, o_head, o_to, o_w, o_next,
-                    i_head, i_from, i_w, i_next, ne, dist, w_item, w_key, w_pos, touched,
-                    max_settle,
-                )
-            e = o_next[e]
-        f = i_head[v]
-        while f >= 0:
-            if not contracted[i_from[f]]:
-                qsize = _touch_neighbour(
-                    i_from[f], level[v], update_neighbours, deleted, level, last_sc, last_deg,
-                    q_item, q_key, q_pos, qsize, contracted, o_head, o_to, o_w, o_next,
-                    i_head, i_from, i_w, i_next, ne, dist, w_item, w_key, w_pos, touched,
-                    max_settle,
-                )
-            f = i_next[f]
+        # (out-neighbours first, then in-neighbours; one reached both ways counts twice)
+        for side in range(2):
+            k = o_head[v] if side == 0 else i_head[v]
+            while k >= 0:
+                x = o_to[k] if side == 0 else i_from[k]
+                if not contracted[x]:
+                    qsize = _touch_neighbour(
+                        x, level[v], update_neighbours, deleted, level, last_sc, last_deg,
+                        q_item, q_key, q_pos, qsize, contracted, o_head, o_to, o_w, o_next,
+                        i_head, i_from, i_w, i_next, ne, dist, w_item, w_key, w_pos, touched,
+                        max_settle,
+                    )
+                k = o_next[k] if side == 0 else i_next[k]
     return (
         rank,
         up_src[:n_up].copy(),
