@@ -41,6 +41,8 @@ def _tol(x: float) -> float:
 
 
 def _eligible(req: Request, veh: Vehicle) -> str | None:
+    if veh.id in req.excluded:
+        return "the volunteer declined this request or filters it out"
     if req.kind == "escort_walk":
         if veh.drives or not veh.escorts_on_foot:
             return "an escort on foot needs a volunteer on foot who escorts"

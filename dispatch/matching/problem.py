@@ -67,6 +67,9 @@ class Request:
         A return ride: id of the outbound request and the appointment duration in seconds.
         When ``pickup_window`` is ``None`` the pick-up window opens when the appointment ends
         (see :meth:`Problem.pickup_window`) and stays open ``return_wait`` seconds.
+    excluded
+        Volunteer ids that may not serve this request (they declined it or their offer
+        filters leave it out): a hard rule.
     """
 
     id: str
@@ -86,6 +89,7 @@ class Request:
     return_of: str | None = None
     appointment: float = 0.0
     return_wait: float = 900.0
+    excluded: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -366,6 +370,8 @@ class Problem:
     def blocking_rules(self, request: Request, vehicle: Vehicle) -> list[str]:
         """Reason codes of every hard rule that forbids ``vehicle`` for ``request``."""
         out = []
+        if vehicle.id in request.excluded:
+            out.append(reasons.EXCLUDED)
         if request.kind == "escort_walk":
             if vehicle.drives or not vehicle.escorts_on_foot:
                 out.append(reasons.NO_WALKING_ESCORT)

@@ -19,6 +19,7 @@ SEATS_TAKEN = "no_seat_free"
 WORK_LIMIT = "work_limit"
 VOLUNTEERS_BUSY = "volunteers_busy"
 NOT_PLANNED = "not_planned"
+EXCLUDED = "declined_or_filtered"  # last: on a tie, a rule about the person or vehicle wins
 
 _TEXT: dict[str, tuple[str, str]] = {
     NO_WHEELCHAIR_VEHICLE: (
@@ -80,6 +81,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     NOT_PLANNED: (
         "Not in the plans yet, though it would fit: a re-plan will place it.",
         "Noch nicht eingeplant, würde aber passen: eine Neuplanung nimmt sie auf.",
+    ),
+    EXCLUDED: (
+        "Every suitable volunteer declined it, let the offer expire or does not take such "
+        "requests.",
+        "Alle passenden Ehrenamtlichen haben abgelehnt, nicht rechtzeitig geantwortet oder "
+        "nehmen solche Anfragen nicht an.",
     ),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dispatch import matching
 from dispatch.domain.lifecycle import RequestState
 from dispatch.errors import InvalidTransition
@@ -19,7 +21,6 @@ from dispatch.services.access import require_role
 from dispatch.services.audit import audit
 from dispatch.services.notify import request_changed
 from dispatch.services.notify import trip_changed
-from dispatch.services.planning import _ExcludingProblem
 from dispatch.services.planning import apply_plans
 from dispatch.services.planning import build_context
 from dispatch.services.planning import remove_from_plans
@@ -53,22 +54,21 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     withdraw_offers(req)
     remove_from_plans(req)
     ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
-    vid = str(volunteer.id)
-    if not any(v.id == vid for v in ctx.problem.vehicles):
+    vid, rid = str(volunteer.id), str(req.id)
+    chosen = [v for v in ctx.problem.vehicles if v.id == vid]
+    if not chosen:
         db.session.rollback()
         raise Unservable(f"{volunteer.first_name} hat an diesem Tag keinen Dienst, ist nicht "
                          "verfügbar oder nicht (mehr) geprüft.", reason="no_volunteer_on_shift")
-    others = frozenset(v.id for v in ctx.problem.vehicles if v.id != vid)
-    p = ctx.problem
-    problem = _ExcludingProblem(matrices=p.matrices, requests=p.requests, vehicles=p.vehicles,
-                                max_route=p.max_route, weights=p.weights,
-                                excluded={str(req.id): others})
-    result = matching.insert(problem, ctx.plans, str(req.id))
-    blocked = [u for u in result.unservable if u.request_id == str(req.id)]
-    if blocked:
+    # only the chosen volunteer's plan is open to the request; as agreed on the phone, an
+    # earlier decline of theirs no longer counts
+    problem = replace(ctx.problem, vehicles=tuple(chosen)).with_request(
+        replace(ctx.problem.request(rid), excluded=()))
+    result = matching.insert(problem, [p for p in ctx.plans if p.vehicle_id == vid], rid)
+    reason = result.reason(rid)
+    if reason is not None:
         db.session.rollback()
-        raise Unservable(f"Das geht nicht: {blocked[0].reason.message_de}",
-                         reason=blocked[0].reason.code)
+        raise Unservable(f"Das geht nicht: {reason.message_de}", reason=reason.code)
     for trip in apply_plans(ctx, result.plans):
         trip_changed(trip)
     for step in TO_OFFERED[RequestState(req.state)]:

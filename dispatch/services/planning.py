@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -142,7 +143,7 @@ def _work_used(quarter: str, day: datetime) -> dict[int, float]:
 
 def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings: Settings,
                  direct: dict[str, float], done: dict[tuple[int, str], datetime],
-                 escort_wait: dict[int, int]) -> Request:
+                 escort_wait: dict[int, int], excluded: tuple[str, ...]) -> Request:
     rules = settings.service
     resident = req.resident
     prof = resident.resident
@@ -183,6 +184,7 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
         prof.preferred_volunteer_id else None,
         return_of=str(req.return_of_id) if req.return_of_id and pick_window is None else None,
         appointment=appointment_s,
+        excluded=excluded,
     )
 
 
@@ -241,18 +243,18 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     escort_wait = {r.return_of_id: r.appointment_minutes or 0 for r in rows
                    if r.return_of_id is not None and r.kind == "ride_escort"
                    and str(r.return_of_id) in by_id}
+    excluded = _exclusions(by_id, volunteers)
     requests = []
     for r in rows:
-        # keep return rides whose outbound is not in this day's problem on their own window
-        if r.return_of_id is not None and str(r.return_of_id) not in by_id:
-            r_req = _request_for(r, start, points, settings, direct, done, escort_wait)
-            if r_req.pickup_window is None:
-                w = ((r.window_start - start).total_seconds(),
-                     (r.window_end - start).total_seconds())
-                r_req = Request(**{**r_req.__dict__, "pickup_window": w, "return_of": None})
-            requests.append(r_req)
-        else:
-            requests.append(_request_for(r, start, points, settings, direct, done, escort_wait))
+        r_req = _request_for(r, start, points, settings, direct, done, escort_wait,
+                             excluded.get(_rid(r), ()))
+        # a return ride whose outbound is not in this day's problem keeps its own window
+        if r.return_of_id is not None and str(r.return_of_id) not in by_id and \
+                r_req.pickup_window is None:
+            r_req = replace(r_req, pickup_window=(
+                (r.window_start - start).total_seconds(), (r.window_end - start).total_seconds()),
+                return_of=None)
+        requests.append(r_req)
     # locked stops may only name requests of this problem
     problem = Problem(matrices=matrices, requests=tuple(requests),
                       vehicles=tuple(vehicles),
@@ -283,18 +285,6 @@ def _plan_from_trip(ctx: DayContext, trip: Trip, vehicle: Vehicle) -> Plan:
                 arrival=stops[-1].departure + float(mat[stops[-1].location,
                                                         vehicle.end_location]),
                 travel=travel)
-
-
-@dataclass(frozen=True, eq=False)
-class _ExcludingProblem(Problem):
-    """A problem where some volunteers may not serve some requests (they declined)."""
-
-    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    def blocked_by(self, request: Request, vehicle: Vehicle) -> str | None:
-        if vehicle.id in self.excluded.get(request.id, frozenset()):
-            return matching.reasons.NO_VOLUNTEER_ON_SHIFT
-        return super().blocked_by(request, vehicle)
 
 
 def _declined(rows: Iterable[RideRequest]) -> dict[str, set[str]]:
@@ -334,39 +324,32 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 6371.0 * math.hypot(x, y)
 
 
-def _exclusions(ctx: DayContext) -> dict[str, frozenset[str]]:
-    out = _declined(ctx.requests.values())
-    for vid, person in ctx.volunteers.items():
+def _exclusions(requests: dict[str, RideRequest],
+                volunteers: dict[str, Person]) -> dict[str, tuple[str, ...]]:
+    """Per request, the volunteers who may not serve it: they declined (or let the offer
+    expire), or their offer filters leave it out."""
+    out = _declined(requests.values())
+    for vid, person in volunteers.items():
         prof = person.volunteer
         if prof is None or not prof.offer_filters:
             continue
         home = (prof.home_lat, prof.home_lon) if prof.home_lat is not None and \
             prof.home_lon is not None else None
-        for rid, req in ctx.requests.items():
+        for rid, req in requests.items():
             if RequestState(req.state) in COMMITTED:
                 continue  # what a volunteer accepted stays theirs
             if filtered_out(prof.offer_filters, req, home):
                 out.setdefault(rid, set()).add(vid)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _with_exclusions(ctx: DayContext) -> Problem:
-    excluded = _exclusions(ctx)
-    if not excluded:
-        return ctx.problem
-    p = ctx.problem
-    return _ExcludingProblem(matrices=p.matrices, requests=p.requests, vehicles=p.vehicles,
-                             max_route=p.max_route, weights=p.weights, excluded=excluded)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def place_new(req: RideRequest, actor: Person | None, settings: Settings) -> None:
     """Insert one request into its day's plans at once and offer it, or mark it unservable."""
     ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
-    problem = _with_exclusions(ctx)
-    result = matching.insert(problem, ctx.plans, _rid(req))
-    if any(u.request_id == _rid(req) for u in result.unservable):
-        reason = next(u.reason for u in result.unservable if u.request_id == _rid(req))
-        _mark_unservable(req, actor, reason.code, _reason_text(req, reason.message_de))
+    result = matching.insert(ctx.problem, ctx.plans, _rid(req))
+    reason = result.reason(_rid(req))
+    if reason is not None:
+        _mark_unservable(req, actor, reason.code, reason.message_de)
         return
     changed = apply_plans(ctx, result.plans)
     if RequestState(req.state) == RequestState.REQUESTED:
@@ -375,12 +358,6 @@ def place_new(req: RideRequest, actor: Person | None, settings: Settings) -> Non
     for trip in changed:
         trip_changed(trip)
     offer_to_planned_volunteer(req, actor, settings)
-
-
-def _reason_text(req: RideRequest, text: str) -> str:
-    if _declined([req]):
-        return "Alle passenden Ehrenamtlichen haben abgelehnt oder nicht rechtzeitig geantwortet."
-    return text
 
 
 def _mark_unservable(req: RideRequest, actor: Person | None, code: str, text: str) -> None:
@@ -490,8 +467,7 @@ def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: floa
     ctx = build_context(quarter, day, settings)
     if not ctx.requests or not ctx.problem.vehicles:
         return nothing
-    problem = _with_exclusions(ctx)
-    result = matching.solve(problem, stop=matching.MaxRuntime(seconds), seed=seed,
+    result = matching.solve(ctx.problem, stop=matching.MaxRuntime(seconds), seed=seed,
                             initial=ctx.plans)
     db.session.expire_all()
     if _fingerprint(quarter, day) != before:

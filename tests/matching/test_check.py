@@ -219,3 +219,10 @@ def test_unknown_vehicle_is_reported(case):
     ghost = Vehicle("ghost", 0)
     assert "unknown" in _codes(problem, replace(result, plans=result.plans + (
         Plan(ghost.id, ()),)))
+
+
+def test_rejects_a_volunteer_the_request_excludes(case):
+    problem, result = case
+    rid, vid = next((s.request_id, p.vehicle_id) for p in result.plans for s in p.stops)
+    excluding = problem.with_request(replace(problem.request(rid), excluded=(vid,)))
+    assert "eligibility" in _codes(excluding, result)

@@ -292,3 +292,20 @@ def test_reason_names_the_rule_closest_to_fitting():
     req = make_request("e", 2, 4, kind="escort_walk", languages=("tr",))
     result = solved(make_problem([req], [*drivers, walker]))
     assert result.reason("e").code == reasons.NO_LANGUAGE
+
+
+def test_volunteer_who_declined_is_not_planned_again():
+    """A request excluded for the nearest volunteer (declined, or filtered out) goes to another;
+    excluded for all, it is unservable with that reason."""
+    near = make_vehicle("near", 2)
+    far = make_vehicle("far", 9)
+    req = make_request("r", 2, 4, excluded=("near",))
+    problem = make_problem([req], [near, far])
+    assert solved(problem).vehicle_of("r") == "far"
+    assert inserted(problem, "r").vehicle_of("r") == "far"
+    nobody = make_problem([make_request("r", 2, 4, excluded=("near", "far"))], [near, far])
+    assert solved(nobody).reason("r").code == reasons.EXCLUDED
+    # the reason names the vehicle rule that blocks everyone, not the exclusion
+    van_rule = make_problem([make_request("w", 2, 4, load={"wheelchair": 1},
+                                          excluded=("far",))], [near, far])
+    assert inserted(van_rule, "w").reason("w").code == reasons.NO_WHEELCHAIR_VEHICLE
