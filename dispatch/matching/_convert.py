@@ -84,26 +84,33 @@ def to_result(
     )
 
 
-def _insertable(A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int) -> bool:
+def cheapest_place(
+    A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int
+) -> tuple[float, int, int, int]:
+    """Cheapest feasible insertion of request ``r``: (cost, i, j, vehicle); i = -1 when none."""
     width = routes.shape[1]
-    Kk = A.nq.shape[1]
     E = np.empty(width)
     Lt = np.empty(width)
-    Q = np.empty((width, Kk), np.int64)
+    Q = np.empty((width, A.nq.shape[1]), np.int64)
     buf = np.empty(width + 2, np.int64)
     B = np.empty(width + 2)
     D = np.empty(width + 2)
+    best = (K.BIGC, -1, -1, -1)
     for v in range(A.nveh):
         if not A.allowed[r, v]:
             continue
         n = int(lens[v])
         K.prepare(routes[v], n, v, A, E, Lt, Q)
-        _, i, _ = K.best_insertion(
-            routes[v], n, v, r, A, E, Lt, Q, K.BIGC, buf, B, D, ALL
+        c, i, j = K.best_insertion(
+            routes[v], n, v, r, A, E, Lt, Q, best[0], buf, B, D, ALL
         )
-        if i >= 0:
-            return True
-    return False
+        if i >= 0 and c < best[0]:
+            best = (c, i, j, v)
+    return best
+
+
+def _insertable(A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int) -> bool:
+    return cheapest_place(A, routes, lens, r)[1] >= 0
 
 
 def _empty_routes(A: Arrays, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from dispatch.matching import _kernels as K
+from dispatch.matching._convert import cheapest_place
 from dispatch.matching._convert import to_result
 from dispatch.matching._data import Arrays
 from dispatch.matching._data import compile_problem
 from dispatch.matching._data import initial_routes
-from dispatch.matching._kernels import ALL
 from dispatch.matching.problem import Problem
 from dispatch.matching.problem import Request
 from dispatch.matching.result import Plan
@@ -70,25 +70,7 @@ def place_one(A: Arrays, routes: np.ndarray, lens: np.ndarray, r: int) -> bool:
         n = int(lens[v])
         if any(int(x) // 2 == r for x in routes[v, 1 : n - 1]):
             return True  # already planned
-    width = routes.shape[1]
-    Kk = A.nq.shape[1]
-    E = np.empty(width)
-    Lt = np.empty(width)
-    Q = np.empty((width, Kk), np.int64)
-    buf = np.empty(width + 2, np.int64)
-    B = np.empty(width + 2)
-    D = np.empty(width + 2)
-    best = (K.BIGC, -1, -1, -1)
-    for v in range(routes.shape[0]):
-        if not A.allowed[r, v]:
-            continue
-        n = int(lens[v])
-        K.prepare(routes[v], n, v, A, E, Lt, Q)
-        c, i, j = K.best_insertion(
-            routes[v], n, v, r, A, E, Lt, Q, best[0], buf, B, D, ALL
-        )
-        if i >= 0 and c < best[0]:
-            best = (c, i, j, v)
+    best = cheapest_place(A, routes, lens, r)
     if best[1] < 0:
         return False
     K.apply_insert(routes, lens, best[3], best[1], best[2], 2 * r)
