@@ -168,6 +168,15 @@ def tokens(text: str) -> list[str]:
     ``"Steinhammerstraße 5a"`` gives ``["steinhammerstr", "5a", "steinhammer", "str"]``: the
     first tokens in order, then the parts of compound street names.
     """
+    return _street_tokens(text, split_compounds=True)
+
+
+def _query_tokens(text: str) -> list[str]:
+    """Tokens of a query: compounds stay whole (their parts are indexed)."""
+    return _street_tokens(text, split_compounds=False)
+
+
+def _street_tokens(text: str, *, split_compounds: bool) -> list[str]:
     out: list[str] = []
     extra: list[str] = []
     for tok in normalize(text).split():
@@ -178,27 +187,12 @@ def tokens(text: str) -> list[str]:
             if tok.endswith(suffix) and len(tok) > len(suffix) + 2:
                 stem = tok[: -len(suffix)]
                 out.append(stem + "str")
-                extra.extend((stem, "str"))
+                if split_compounds:
+                    extra.extend((stem, "str"))
                 break
         else:
             out.append(tok)
     return out + [t for t in extra if t not in out]
-
-
-def _query_tokens(text: str) -> list[str]:
-    """Tokens of a query: compounds stay whole (their parts are indexed)."""
-    out: list[str] = []
-    for tok in normalize(text).split():
-        if tok in _STREET_WORDS:
-            out.append("str")
-            continue
-        for suffix in ("strasse", "str"):
-            if tok.endswith(suffix) and len(tok) > len(suffix) + 2:
-                out.append(tok[: -len(suffix)] + "str")
-                break
-        else:
-            out.append(tok)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
