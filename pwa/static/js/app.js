@@ -78,6 +78,14 @@ export async function setLanguage(code, { save = true } = {}) {
 
 export function onLanguageChange(fn) { langListeners.push(fn); }
 
+/** "Hallo <first name>" in the page's greeting, kept in the chosen language. */
+export function greet(person, key) {
+  const greeting = document.getElementById("greeting");
+  if (!person || !greeting) return;
+  greeting.removeAttribute("data-i18n");
+  greeting.textContent = t(key, { name: person.first_name });
+}
+
 // ---------------------------------------------------------------- API
 export class ApiError extends Error {
   constructor(status, body) {

@@ -1,6 +1,6 @@
 // The resident app: three big buttons, booking (also offline), my trips with live status.
 import {
-  ApiError, announce, api, boot, bookingForm, connectSocket, errorText, fmtTime, fmtWhen, h,
+  ApiError, announce, api, boot, bookingForm, connectSocket, errorText, fmtTime, fmtWhen, greet, h,
   isoLocal, loadMe, onLanguageChange, onOutboxChange, outbox, postOrQueue, showHome, t, toast,
 } from "./app.js";
 
@@ -204,7 +204,7 @@ document.addEventListener("outbox:sent", (e) => {
 });
 onOutboxChange(render);
 onLanguageChange(() => {
-  if (person) document.getElementById("greeting").textContent = t("resident.hello", { name: person.first_name });
+  greet(person, "resident.hello");
   render();
 });
 
@@ -212,9 +212,7 @@ async function main() {
   await boot();
   person = await loadMe();
   if (person) {
-    const greeting = document.getElementById("greeting");
-    greeting.removeAttribute("data-i18n");
-    greeting.textContent = t("resident.hello", { name: person.first_name });
+    greet(person, "resident.hello");
     showHome(form, person.resident?.home);
   }
   await loadRequests();

@@ -1,6 +1,7 @@
 // The volunteer app: availability, offers arriving live with a countdown, today's stops, map.
 import {
-  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, h, isoDay,
+  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, greet, h,
+  isoDay,
   loadMe, onLanguageChange, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, drawRoute, fitOverlays, showStreets } from "./map.js";
@@ -257,7 +258,7 @@ async function stopAction(stop, action) {
 }
 
 onLanguageChange(() => {
-  if (person) document.getElementById("greeting").textContent = t("volunteer.hello", { name: person.first_name });
+  greet(person, "volunteer.hello");
   if (person?.volunteer) showAvailability(availability.checked);
   renderOffers();
   renderStops();
@@ -268,9 +269,7 @@ async function main() {
   await boot();
   person = await loadMe();
   if (person) {
-    const greeting = document.getElementById("greeting");
-    greeting.removeAttribute("data-i18n");
-    greeting.textContent = t("volunteer.hello", { name: person.first_name });
+    greet(person, "volunteer.hello");
     if (person.volunteer) showAvailability(Boolean(person.volunteer.available));
   }
   const dateInput = document.getElementById("shift-date");
