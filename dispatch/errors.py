@@ -64,3 +64,17 @@ class InvalidInput(DispatchError):
 
     code = "invalid_input"
     status = 422
+
+
+class Conflict(DispatchError):
+    """Someone else changed the same thing at the same moment; trying again usually works."""
+
+    code = "conflict"
+    status = 409
+
+
+class PlanBroken(DispatchError):
+    """A change would have left a day's plans inconsistent; nothing was saved."""
+
+    code = "plan_broken"
+    status = 409

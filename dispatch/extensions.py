@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextvars import ContextVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -11,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -36,11 +38,28 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+#: Set by :func:`dispatch.services.plan_day.lock_days`: the next SQLite transaction of this
+#: thread begins with ``BEGIN IMMEDIATE`` (it takes the write lock at once).
+sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+
+
 @sa_event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
-    """SQLite in WAL mode: readers never block the writer; a commit survives an app crash."""
+    """SQLite in WAL mode: readers never block the writer; a commit survives an app crash.
+
+    The driver's own implicit ``BEGIN`` is switched off so that :func:`_sqlite_begin` decides
+    how each transaction begins (SQLAlchemy's documented recipe for pysqlite).
+    """
     if isinstance(dbapi_conn, sqlite3.Connection):
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+@sa_event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: Connection) -> None:
+    """Begin SQLite transactions ourselves: deferred, or immediate for a plan writer."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")

@@ -20,6 +20,8 @@ from dispatch.services.booking import book_again
 from dispatch.services.booking import cancel_request
 from dispatch.services.booking import create_request
 from dispatch.services.booking import edit_request
+from dispatch.services.commands import BookRide
+from dispatch.services.commands import EditRide
 from dispatch.services.serialize import request_dict
 
 bp = APIBlueprint("requests", __name__, url_prefix="/api/v1", tag="requests")
@@ -38,7 +40,7 @@ def _naive(data: dict[str, Any]) -> dict[str, Any]:
 @bp.input(RequestIn, arg_name="data")
 def create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Book a ride or an escort; it is placed into the plans and offered at once."""
-    req = create_request(me(), _naive(data), settings())
+    req = create_request(me(), BookRide.of(_naive(data)), settings())
     return {"request": request_dict(req)}, 201
 
 
@@ -57,7 +59,8 @@ def show(request_id: int) -> dict[str, Any]:
 @bp.input(RequestEditIn, arg_name="data")
 def edit(request_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Change a request; it is planned and offered anew."""
-    return {"request": request_dict(edit_request(me(), request_id, _naive(data), settings()))}
+    cmd = EditRide.of(_naive(data))
+    return {"request": request_dict(edit_request(me(), request_id, cmd, settings()))}
 
 
 @bp.post("/requests/<int:request_id>/cancel")

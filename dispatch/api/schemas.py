@@ -13,6 +13,9 @@ from apiflask import validators
 from marshmallow import ValidationError
 from marshmallow import validates_schema
 
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import TimeMode
+
 GERMAN: dict[str, Any] = {
     "required": "Bitte ausfüllen.",
     "null": "Bitte ausfüllen.",
@@ -88,7 +91,8 @@ class ShiftIn(Schema):
             raise ValidationError("Das Ende muss nach dem Beginn liegen.", "ends_at")
 
 
-KINDS = ["ride", "ride_escort", "escort_walk"]
+KINDS = [k.value for k in RequestKind]
+TIME_MODES = [m.value for m in TimeMode]
 AIDS = ["walker", "wheelchair", "cane", "guide_dog", "oxygen", "hearing", "sight"]
 
 
@@ -97,8 +101,8 @@ class RequestIn(Schema):
         KINDS, "Bitte „Fahrt“, „Fahrt mit Begleitung“ oder „Begleitung zu Fuß“ wählen."))
     pickup = fields.Nested(PlaceIn, required=True, error_messages=_de())
     dropoff = fields.Nested(PlaceIn, required=True, error_messages=_de())
-    time_mode = Str(load_default="pickup_after", validate=one_of(
-        ["pickup_after", "arrive_by"], "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
+    time_mode = Str(load_default=TimeMode.PICKUP_AFTER.value, validate=one_of(
+        TIME_MODES, "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
     time = DateTime(required=True)
     return_after_minutes = Int(load_default=None, allow_none=True, validate=validators.Range(
         min=0, max=600, error="Die Rückfahrt muss 0 bis 600 Minuten nach dem Termin liegen."))
@@ -126,8 +130,7 @@ class RequestEditIn(Schema):
 
     pickup = fields.Nested(PlaceIn, error_messages=_de())
     dropoff = fields.Nested(PlaceIn, error_messages=_de())
-    time_mode = Str(validate=one_of(["pickup_after", "arrive_by"],
-                                    "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
+    time_mode = Str(validate=one_of(TIME_MODES, "Bitte „Abholen ab“ oder „Ankommen bis“ wählen."))
     time = DateTime()
     passengers = Int(validate=validators.Range(min=1, max=4,
                                                error="Es können 1 bis 4 Personen mitfahren."))

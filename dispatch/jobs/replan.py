@@ -1,8 +1,9 @@
-"""A background loop in each server process: expire offers, re-plan the quarters' open days.
+"""The periodic pass: expire offers, then re-plan the quarters' open days.
 
-Each pass runs in its own app context and its own transactions; locked stops are never touched
-(see :func:`dispatch.services.planning.replan_day`). With several processes, a PostgreSQL
-advisory lock lets only one of them re-plan at a time.
+Each day is re-planned on a snapshot and written in its own unit of work under the day's lock
+(see :mod:`dispatch.services.replan`). With several processes on PostgreSQL, a transaction-scoped
+advisory lock on a connection of its own lets one pass re-plan at a time: it ends with that
+transaction, whatever happens (an error, a killed process), so it can never be left behind.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from datetime import timedelta
 
@@ -22,7 +25,7 @@ from dispatch.extensions import db
 from dispatch.models import RideRequest
 from dispatch.services.clock import local_now
 from dispatch.services.offers import expire_offers
-from dispatch.services.planning import replan_day
+from dispatch.services.replan import replan_day
 
 log = logging.getLogger(__name__)
 ADVISORY_KEY = 4711
@@ -36,41 +39,37 @@ def open_days(now: datetime) -> list[tuple[str, datetime]]:
     return sorted({(q, datetime(t.year, t.month, t.day)) for q, t in rows})
 
 
+@contextmanager
+def replan_lock() -> Iterator[bool]:
+    """Yield whether this process may re-plan now (always on SQLite, where the per-day version
+    check alone keeps two passes apart)."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as conn, conn.begin():
+        got = bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                {"k": ADVISORY_KEY}).scalar())
+        yield got
+
+
 def run_pass(app: Flask) -> dict[str, int]:
-    """One pass: expire offers, then re-plan every open day; commits per day."""
+    """One pass: expire offers, then re-plan every open day (each day commits on its own)."""
     settings = app.config["SETTINGS"]
-    out = {"expired": 0, "days": 0, "trips_changed": 0, "placed": 0}
+    out = {"expired": 0, "days": 0, "trips_changed": 0, "placed": 0, "gave_way": 0,
+           "skipped": 0}
     with app.app_context():
         out["expired"] = expire_offers(settings)
-        if not _try_lock():
-            return out
-        try:
+        with replan_lock() as mine:
+            if not mine:
+                out["skipped"] = 1
+                return out
             for quarter, day in open_days(local_now()):
                 counts = replan_day(quarter, day, settings,
                                     seconds=settings.service.replan_seconds)
-                db.session.commit()
                 out["days"] += 1
-                out["trips_changed"] += counts["trips_changed"]
-                out["placed"] += counts["placed"]
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            _unlock()
+                for key in ("trips_changed", "placed", "gave_way"):
+                    out[key] += counts[key]
     return out
-
-
-def _try_lock() -> bool:
-    if db.engine.dialect.name != "postgresql":
-        return True
-    got = db.session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
-    return bool(got.scalar())
-
-
-def _unlock() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-        db.session.commit()
 
 
 def start_background(app: Flask, *, every_s: float = 30.0,

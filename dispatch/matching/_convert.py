@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
+from dispatch.domain.kinds import StopKind
 from dispatch.matching import _kernels as K
 from dispatch.matching import reasons
 from dispatch.matching._data import BIG
@@ -56,7 +55,7 @@ def to_result(
             node = int(route[i])
             r = node // 2
             req = problem.requests[r]
-            action: Literal["pickup", "dropoff"] = "pickup" if node % 2 == 0 else "dropoff"
+            action = StopKind.PICKUP if node % 2 == 0 else StopKind.DROPOFF
             loc = req.pickup if action == "pickup" else req.dropoff
             prev_loc = int(A.nloc[route[i - 1]])
             arrival = float(D[i - 1] + mat[prev_loc, loc])

@@ -11,13 +11,13 @@ from typing import Literal
 
 import numpy as np
 
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import StopKind
 from dispatch.matching import reasons
 
-RequestKind = Literal["ride", "ride_escort", "escort_walk"]
 GenderRule = Literal["no", "soft", "hard"]
-Action = Literal["pickup", "dropoff"]
 
-KINDS = ("ride", "ride_escort", "escort_walk")
+KINDS = tuple(RequestKind)
 MODES = ("drive", "walk")
 INF = math.inf
 
@@ -75,7 +75,7 @@ class Request:
     id: str
     pickup: int
     dropoff: int
-    kind: RequestKind = "ride"
+    kind: RequestKind = RequestKind.RIDE
     pickup_window: tuple[float, float] | None = None
     dropoff_window: tuple[float, float] | None = None
     pickup_service: float = 0.0
@@ -95,6 +95,7 @@ class Request:
         if self.kind not in KINDS:
             msg = f"Request {self.id}: kind {self.kind!r} not understood."
             raise ValueError(msg)
+        object.__setattr__(self, "kind", RequestKind(self.kind))
         if self.same_gender not in ("no", "soft", "hard"):
             msg = f"Request {self.id}: same_gender {self.same_gender!r} not understood."
             raise ValueError(msg)
@@ -119,7 +120,7 @@ class Request:
     @property
     def mode(self) -> str:
         """Travel mode of the volunteer serving this request."""
-        return "walk" if self.kind == "escort_walk" else "drive"
+        return "walk" if self.kind == RequestKind.ESCORT_WALK else "drive"
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,11 @@ class LockedStop:
     """
 
     request_id: str
-    action: Action
+    action: StopKind
     done: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", StopKind(self.action))
 
 
 @dataclass(frozen=True)

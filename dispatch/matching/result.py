@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Literal
 
+from dispatch.domain.kinds import StopKind
 from dispatch.matching.reasons import Reason
 
 
@@ -14,7 +14,7 @@ class Stop:
     """One stop of a plan. Times in seconds; ``start`` is the start of service."""
 
     request_id: str
-    action: Literal["pickup", "dropoff"]
+    action: StopKind
     location: int
     arrival: float
     start: float

@@ -1,5 +1,8 @@
 """Database models (Flask-SQLAlchemy, SQLAlchemy 2 typed mappings). Models never commit."""
 
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import StopKind
+from dispatch.domain.kinds import TimeMode
 from dispatch.models.audit import AuditEntry
 from dispatch.models.people import Person
 from dispatch.models.people import Quarter
@@ -7,9 +10,8 @@ from dispatch.models.people import ResidentProfile
 from dispatch.models.people import Role
 from dispatch.models.people import Shift
 from dispatch.models.people import VolunteerProfile
-from dispatch.models.requests import RequestKind
+from dispatch.models.plan_day import PlanDay
 from dispatch.models.requests import RideRequest
-from dispatch.models.requests import TimeMode
 from dispatch.models.trips import Offer
 from dispatch.models.trips import OfferState
 from dispatch.models.trips import Trip
@@ -20,12 +22,14 @@ __all__ = [
     "Offer",
     "OfferState",
     "Person",
+    "PlanDay",
     "Quarter",
     "RequestKind",
     "ResidentProfile",
     "RideRequest",
     "Role",
     "Shift",
+    "StopKind",
     "TimeMode",
     "Trip",
     "TripStop",

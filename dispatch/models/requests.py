@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
@@ -12,26 +11,12 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import RequestState
 from dispatch.domain.lifecycle import transition
 from dispatch.extensions import db
 from dispatch.models._types import utcnow
 from dispatch.models.people import Person
-
-
-class RequestKind(StrEnum):
-    """What kind of help is asked for."""
-
-    RIDE = "ride"
-    RIDE_ESCORT = "ride_escort"  # drive there and stay with the person
-    ESCORT_WALK = "escort_walk"  # walk together
-
-
-class TimeMode(StrEnum):
-    """How the asked time is meant."""
-
-    PICKUP_AFTER = "pickup_after"
-    ARRIVE_BY = "arrive_by"
 
 
 class RideRequest(db.Model):  # type: ignore[name-defined,misc]

@@ -6,7 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -21,6 +24,8 @@ class Trip(db.Model):  # type: ignore[name-defined,misc]
     """A volunteer's planned tour: ordered stops with planned times."""
 
     __tablename__ = "trips"
+    #: one trip per volunteer and service day
+    __table_args__ = (UniqueConstraint("volunteer_id", "service_day"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     quarter_slug: Mapped[str] = mapped_column(ForeignKey("quarters.slug"), index=True)
@@ -38,6 +43,8 @@ class TripStop(db.Model):  # type: ignore[name-defined,misc]
     """A pick-up or drop-off in a trip."""
 
     __tablename__ = "trip_stops"
+    #: a request is picked up once and dropped off once
+    __table_args__ = (UniqueConstraint("request_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), index=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("ride_requests.id"), index=True)
@@ -70,6 +77,10 @@ class Offer(db.Model):  # type: ignore[name-defined,misc]
     """A request offered to one volunteer until it expires; exactly one accept wins."""
 
     __tablename__ = "offers"
+    #: at most one open offer per request
+    __table_args__ = (Index("uq_offers_open_request", "request_id", unique=True,
+                            sqlite_where=text("state = 'open'"),
+                            postgresql_where=text("state = 'open'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("ride_requests.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)

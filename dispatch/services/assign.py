@@ -20,11 +20,14 @@ from dispatch.services.access import check_request
 from dispatch.services.access import require_role
 from dispatch.services.audit import audit
 from dispatch.services.notify import request_changed
-from dispatch.services.notify import trip_changed
-from dispatch.services.planning import apply_plans
-from dispatch.services.planning import build_context
-from dispatch.services.planning import remove_from_plans
-from dispatch.services.planning import withdraw_offers
+from dispatch.services.offers import withdraw_offers
+from dispatch.services.plan_context import build_context
+from dispatch.services.plan_day import commit
+from dispatch.services.plan_day import day_of
+from dispatch.services.plan_day import lock_days
+from dispatch.services.plan_day import plan_writer
+from dispatch.services.plans import remove_from_plans
+from dispatch.services.plans import write_plans
 from dispatch.settings import Settings
 
 #: How to walk the lifecycle from each state to ``offered``.
@@ -37,6 +40,7 @@ TO_OFFERED = {
 }
 
 
+@plan_writer
 def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
                    settings: Settings) -> RideRequest:
     """Give the request to this volunteer (as agreed on the phone) if the rules allow it."""
@@ -47,6 +51,7 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
             volunteer.quarter_slug != req.quarter_slug:
         raise NotFound("Diese ehrenamtliche Person gibt es im Quartier nicht.",
                        fields={"volunteer_id": "Unbekannt."})
+    lock_days([day_of(req.quarter_slug, req.requested_time)])
     state = RequestState(req.state)
     if state not in TO_OFFERED:
         raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet; sie kann nicht mehr "
@@ -57,7 +62,6 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     vid, rid = str(volunteer.id), str(req.id)
     chosen = [v for v in ctx.problem.vehicles if v.id == vid]
     if not chosen:
-        db.session.rollback()
         raise Unservable(f"{volunteer.first_name} hat an diesem Tag keinen Dienst, ist nicht "
                          "verfügbar oder nicht (mehr) geprüft.", reason="no_volunteer_on_shift")
     # only the chosen volunteer's plan is open to the request; as agreed on the phone, an
@@ -67,10 +71,8 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     result = matching.insert(problem, [p for p in ctx.plans if p.vehicle_id == vid], rid)
     reason = result.reason(rid)
     if reason is not None:
-        db.session.rollback()
         raise Unservable(f"Das geht nicht: {reason.message_de}", reason=reason.code)
-    for trip in apply_plans(ctx, result.plans):
-        trip_changed(trip)
+    write_plans(ctx, result.plans)
     for step in TO_OFFERED[RequestState(req.state)]:
         req.move_to(step, reason_code=None, reason_text=None)
     offer = Offer(request_id=req.id, volunteer_id=volunteer.id, expires_at=utcnow(),
@@ -84,5 +86,5 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     db.session.flush()
     audit(actor, "request.assigned", "ride_request", req.id, volunteer_id=volunteer.id)
     request_changed(req)
-    db.session.commit()
+    commit()
     return req

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from datetime import timedelta
-from typing import Any
 
+from sqlalchemy import select
+
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import TERMINAL
 from dispatch.domain.lifecycle import RequestState
 from dispatch.errors import InvalidInput
@@ -22,8 +25,18 @@ from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.audit import audit
 from dispatch.services.clock import local_now
+from dispatch.services.commands import BookRide
+from dispatch.services.commands import EditRide
+from dispatch.services.commands import Place
 from dispatch.services.network import get_network
 from dispatch.services.notify import request_changed
+from dispatch.services.offers import withdraw_offers
+from dispatch.services.placement import place_new
+from dispatch.services.plan_day import commit
+from dispatch.services.plan_day import day_of
+from dispatch.services.plan_day import lock_days
+from dispatch.services.plan_day import plan_writer
+from dispatch.services.plans import remove_from_plans
 from dispatch.settings import Settings
 
 MAX_DAYS_AHEAD = 90
@@ -49,22 +62,26 @@ def _resident_for(actor: Person, resident_id: int | None) -> Person:
     return resident
 
 
-def _check_place(settings: Settings, field: str, place: dict[str, Any], mode: str) -> None:
+def _check_place(settings: Settings, field: str, place: Place, mode: str) -> None:
     from dispatch.routing import OutsideServiceArea as RoutingOutside
 
     try:
-        get_network(settings).snap(place["lat"], place["lon"], mode=mode)
+        get_network(settings).snap(place.lat, place.lon, mode=mode)
     except RoutingOutside as exc:
         raise OutsideServiceArea(
-            f"„{place['address']}“ liegt außerhalb unseres Gebiets.",
-            fields={field: f"„{place['address']}“ liegt außerhalb des Gebiets, das wir "
+            f"„{place.address}“ liegt außerhalb unseres Gebiets.",
+            fields={field: f"„{place.address}“ liegt außerhalb des Gebiets, das wir "
                            f"anfahren ({exc.distance_m:.0f} m von der nächsten Straße)."},
         ) from None
 
 
+def _mode(kind: str) -> str:
+    return "walk" if kind == RequestKind.ESCORT_WALK else "drive"
+
+
 def _window(settings: Settings, mode: str, t: datetime) -> tuple[datetime, datetime]:
     rules = settings.service
-    if mode == "arrive_by":
+    if mode == TimeMode.ARRIVE_BY:
         return t - timedelta(minutes=rules.arrive_by_window_min), t
     return t, t + timedelta(minutes=rules.pickup_window_min)
 
@@ -78,21 +95,20 @@ def _validate_time(t: datetime, now: datetime) -> None:
                            fields={"time": f"Höchstens {MAX_DAYS_AHEAD} Tage im Voraus."})
 
 
-def _new_request(resident: Person, actor: Person, data: dict[str, Any], settings: Settings,
-                 *, series_id: str | None) -> RideRequest:
+def _new_request(resident: Person, actor: Person, cmd: BookRide, when: datetime,
+                 settings: Settings, *, series_id: str | None) -> RideRequest:
     prof = resident.resident
     assert prof is not None
-    aids = data["mobility_aids"] if data.get("mobility_aids") is not None else list(
-        prof.mobility_aids)
-    start, end = _window(settings, data["time_mode"], data["time"])
+    aids = list(cmd.mobility_aids) if cmd.mobility_aids is not None else list(prof.mobility_aids)
+    start, end = _window(settings, cmd.time_mode, when)
     return RideRequest(
-        resident_id=resident.id, quarter_slug=resident.quarter_slug, kind=data["kind"],
-        pickup_address=data["pickup"]["address"], pickup_lat=data["pickup"]["lat"],
-        pickup_lon=data["pickup"]["lon"], dropoff_address=data["dropoff"]["address"],
-        dropoff_lat=data["dropoff"]["lat"], dropoff_lon=data["dropoff"]["lon"],
-        time_mode=data["time_mode"], requested_time=data["time"], window_start=start,
-        window_end=end, passengers=data["passengers"], mobility_aids=aids,
-        needs_wheelchair_place="wheelchair" in aids, notes=data["notes"],
+        resident_id=resident.id, quarter_slug=resident.quarter_slug, kind=cmd.kind.value,
+        pickup_address=cmd.pickup.address, pickup_lat=cmd.pickup.lat,
+        pickup_lon=cmd.pickup.lon, dropoff_address=cmd.dropoff.address,
+        dropoff_lat=cmd.dropoff.lat, dropoff_lon=cmd.dropoff.lon,
+        time_mode=cmd.time_mode.value, requested_time=when, window_start=start,
+        window_end=end, passengers=cmd.passengers, mobility_aids=aids,
+        needs_wheelchair_place="wheelchair" in aids, notes=cmd.notes,
         series_id=series_id, created_by_id=actor.id,
     )
 
@@ -106,7 +122,7 @@ def _return_for(out: RideRequest, minutes: int, settings: Settings) -> RideReque
         pickup_address=out.dropoff_address, pickup_lat=out.dropoff_lat,
         pickup_lon=out.dropoff_lon, dropoff_address=out.pickup_address,
         dropoff_lat=out.pickup_lat, dropoff_lon=out.pickup_lon,
-        time_mode="pickup_after", requested_time=opens, window_start=opens,
+        time_mode=TimeMode.PICKUP_AFTER.value, requested_time=opens, window_start=opens,
         window_end=opens + timedelta(minutes=settings.service.pickup_window_min),
         appointment_minutes=minutes, passengers=out.passengers,
         mobility_aids=list(out.mobility_aids), needs_wheelchair_place=out.needs_wheelchair_place,
@@ -114,66 +130,69 @@ def _return_for(out: RideRequest, minutes: int, settings: Settings) -> RideReque
     )
 
 
-def create_request(actor: Person, data: dict[str, Any], settings: Settings) -> RideRequest:
+def _check_walk(settings: Settings, cmd: BookRide) -> None:
+    net = get_network(settings)
+    pts = [(cmd.pickup.lat, cmd.pickup.lon), (cmd.dropoff.lat, cmd.dropoff.lon)]
+    walk_s = float(net.travel_time_matrix(pts, mode="walk")[0, 1])
+    if walk_s > WALK_LIMIT_S:
+        raise InvalidInput(
+            "Zu Fuß ist das zu weit.",
+            fields={"kind": f"Der Weg dauert zu Fuß etwa {walk_s / 60:.0f} Minuten. "
+                            "Bitte eine Fahrt mit Begleitung buchen."})
+
+
+@plan_writer
+def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequest:
     """Validate, store and place a new request (and its return ride); commit once.
 
     Raises ``InvalidInput``/``OutsideServiceArea`` (422) with a message per field.
     """
-    from dispatch.services.planning import place_new
-
-    resident = _resident_for(actor, data.get("resident_id"))
+    resident = _resident_for(actor, cmd.resident_id)
     if resident.resident is None:
         raise InvalidInput("Für diese Person fehlt die Wohnadresse.")
-    _validate_time(data["time"], local_now())
-    mode = "walk" if data["kind"] == "escort_walk" else "drive"
-    _check_place(settings, "pickup", data["pickup"], mode)
-    _check_place(settings, "dropoff", data["dropoff"], mode)
+    _validate_time(cmd.time, local_now())
+    mode = _mode(cmd.kind)
+    _check_place(settings, "pickup", cmd.pickup, mode)
+    _check_place(settings, "dropoff", cmd.dropoff, mode)
     if mode == "walk":
-        net = get_network(settings)
-        pts = [(data["pickup"]["lat"], data["pickup"]["lon"]),
-               (data["dropoff"]["lat"], data["dropoff"]["lon"])]
-        walk_s = float(net.travel_time_matrix(pts, mode="walk")[0, 1])
-        if walk_s > WALK_LIMIT_S:
-            raise InvalidInput(
-                "Zu Fuß ist das zu weit.",
-                fields={"kind": f"Der Weg dauert zu Fuß etwa {walk_s / 60:.0f} Minuten. "
-                                "Bitte eine Fahrt mit Begleitung buchen."})
-    series = uuid.uuid4().hex[:12] if data.get("repeat_weekly") else None
+        _check_walk(settings, cmd)
+    series = uuid.uuid4().hex[:12] if cmd.repeat_weekly else None
     weeks = WEEKLY_AHEAD if series else 1
-    first: RideRequest | None = None
+    batches: list[list[RideRequest]] = []
     for week in range(weeks):
-        when = {**data, "time": data["time"] + timedelta(weeks=week)}
-        req = _new_request(resident, actor, when, settings, series_id=series)
-        db.session.add(req)
-        created = [req]
-        if data.get("return_after_minutes") is not None:
-            created.append(_return_for(req, data["return_after_minutes"], settings))
-            db.session.add(created[-1])
+        req = _new_request(resident, actor, cmd, cmd.time + timedelta(weeks=week), settings,
+                           series_id=series)
+        batch = [req]
+        if cmd.return_after_minutes is not None:
+            batch.append(_return_for(req, cmd.return_after_minutes, settings))
+        batches.append(batch)
+    lock_days(day_of(r.quarter_slug, r.requested_time) for b in batches for r in b)
+    for batch in batches:
+        db.session.add_all(batch)
         db.session.flush()
-        for r in created:
+        for r in batch:
             audit(actor, "request.created", "ride_request", r.id, kind=r.kind,
                   time=r.requested_time.isoformat(), return_of=r.return_of_id, series=series,
                   on_behalf=resident.id if actor.id != resident.id else None)
-        for r in created:
+        for r in batch:
             place_new(r, actor, settings)
-        first = first or req
-    db.session.commit()
-    assert first is not None
-    return first
+    commit()
+    return batches[0][0]
 
 
+def _with_return(req: RideRequest) -> list[RideRequest]:
+    ret = db.session.scalar(select(RideRequest).where(RideRequest.return_of_id == req.id))
+    return [req, ret] if ret is not None else [req]
+
+
+@plan_writer
 def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRequest:
     """Cancel a request (and its return ride); the volunteer's plan is updated and told."""
-    from dispatch.services.planning import remove_from_plans
-    from dispatch.services.planning import withdraw_offers
-
     req = check_request(actor, db.session.get(RideRequest, request_id))
     if actor.role == Role.VOLUNTEER:
         raise NotAllowed("Bitte geben Sie die Tour zurück, statt die Fahrt abzusagen.")
-    targets = [req]
-    ret = db.session.query(RideRequest).filter_by(return_of_id=req.id).first()
-    if ret is not None and RequestState(ret.state) not in TERMINAL:
-        targets.append(ret)
+    lock_days(day_of(r.quarter_slug, r.requested_time) for r in _with_return(req))
+    targets = [r for r in _with_return(req) if r is req or RequestState(r.state) not in TERMINAL]
     for r in targets:
         if RequestState(r.state) == RequestState.CANCELLED:
             continue
@@ -182,7 +201,7 @@ def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRe
         remove_from_plans(r)
         audit(actor, "request.cancelled", "ride_request", r.id)
         request_changed(r)
-    db.session.commit()
+    commit()
     return req
 
 
@@ -190,17 +209,15 @@ def book_again(actor: Person, request_id: int, when: datetime,
                settings: Settings) -> RideRequest:
     """One tap: the same ride at a new time (with its return ride if it had one)."""
     old = check_request(actor, db.session.get(RideRequest, request_id))
-    ret = db.session.query(RideRequest).filter_by(return_of_id=old.id).first()
-    data = {
-        "kind": old.kind, "time_mode": old.time_mode, "time": when,
-        "pickup": {"address": old.pickup_address, "lat": old.pickup_lat, "lon": old.pickup_lon},
-        "dropoff": {"address": old.dropoff_address, "lat": old.dropoff_lat,
-                    "lon": old.dropoff_lon},
-        "passengers": old.passengers, "mobility_aids": list(old.mobility_aids),
-        "notes": old.notes, "resident_id": old.resident_id,
-        "return_after_minutes": ret.appointment_minutes if ret else None,
-    }
-    return create_request(actor, data, settings)
+    ret = db.session.scalar(select(RideRequest).where(RideRequest.return_of_id == old.id))
+    cmd = BookRide(
+        kind=RequestKind(old.kind), time_mode=TimeMode(old.time_mode), time=when,
+        pickup=Place(old.pickup_address, old.pickup_lat, old.pickup_lon),
+        dropoff=Place(old.dropoff_address, old.dropoff_lat, old.dropoff_lon),
+        passengers=old.passengers, mobility_aids=tuple(old.mobility_aids), notes=old.notes,
+        resident_id=old.resident_id,
+        return_after_minutes=ret.appointment_minutes if ret else None)
+    return create_request(actor, cmd, settings)
 
 
 #: States from which a request goes back to "requested" to be planned again after an edit.
@@ -213,14 +230,21 @@ BACK_TO_REQUESTED = {
 }
 
 
-def edit_request(actor: Person, request_id: int, changes: dict[str, Any],
+@plan_writer
+def edit_request(actor: Person, request_id: int, cmd: EditRide,
                  settings: Settings) -> RideRequest:
     """Change time, places, passengers or notes; the request is planned and offered anew."""
-    from dispatch.services.planning import place_new
-    from dispatch.services.planning import remove_from_plans
-    from dispatch.services.planning import withdraw_offers
-
     req = check_request(actor, db.session.get(RideRequest, request_id))
+    if cmd.time is not None:
+        _validate_time(cmd.time, local_now())
+    mode = _mode(req.kind)
+    for end, place in (("pickup", cmd.pickup), ("dropoff", cmd.dropoff)):
+        if place is not None:
+            _check_place(settings, end, place, mode)
+    days = {day_of(req.quarter_slug, req.requested_time)}
+    if cmd.time is not None:
+        days.add(day_of(req.quarter_slug, cmd.time))
+    lock_days(days)
     state = RequestState(req.state)
     if actor.role == Role.VOLUNTEER or (actor.role == Role.RESIDENT and state not in (
             RequestState.REQUESTED, RequestState.PLANNED, RequestState.OFFERED,
@@ -230,27 +254,24 @@ def edit_request(actor: Person, request_id: int, changes: dict[str, Any],
         from dispatch.errors import InvalidTransition
 
         raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet.", current=state.value)
-    mode = "walk" if req.kind == "escort_walk" else "drive"
-    for end in ("pickup", "dropoff"):
-        if end in changes:
-            _check_place(settings, end, changes[end], mode)
-            setattr(req, f"{end}_address", changes[end]["address"])
-            setattr(req, f"{end}_lat", changes[end]["lat"])
-            setattr(req, f"{end}_lon", changes[end]["lon"])
-    if "time" in changes or "time_mode" in changes:
-        when = changes.get("time", req.requested_time)
-        _validate_time(when, local_now())
-        req.time_mode = changes.get("time_mode", req.time_mode)
-        req.requested_time = when
-        req.window_start, req.window_end = _window(settings, req.time_mode, when)
-    for key in ("passengers", "notes"):
-        if key in changes:
-            setattr(req, key, changes[key])
+    for end, place in (("pickup", cmd.pickup), ("dropoff", cmd.dropoff)):
+        if place is not None:
+            setattr(req, f"{end}_address", place.address)
+            setattr(req, f"{end}_lat", place.lat)
+            setattr(req, f"{end}_lon", place.lon)
+    if cmd.time is not None or cmd.time_mode is not None:
+        req.time_mode = (cmd.time_mode or TimeMode(req.time_mode)).value
+        req.requested_time = cmd.time or req.requested_time
+        req.window_start, req.window_end = _window(settings, req.time_mode, req.requested_time)
+    if cmd.passengers is not None:
+        req.passengers = cmd.passengers
+    if cmd.notes is not None:
+        req.notes = cmd.notes
     withdraw_offers(req)
     remove_from_plans(req)
     for step in BACK_TO_REQUESTED[state]:
         req.move_to(step, reason_code=None, reason_text=None)
-    audit(actor, "request.edited", "ride_request", req.id, fields=sorted(changes))
+    audit(actor, "request.edited", "ride_request", req.id, fields=cmd.changed())
     place_new(req, actor, settings)
-    db.session.commit()
+    commit()
     return req

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from dispatch.extensions import db
 from dispatch.models import Offer
+from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Trip
+from dispatch.models import TripStop
 from dispatch.realtime.rooms import staff_room
 from dispatch.realtime.rooms import user_room
 from dispatch.services import events
 from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
 from dispatch.services.serialize import trip_dict
+
+_TRIPS = "dispatch_changed_trips"
 
 
 def request_changed(req: RideRequest) -> None:
@@ -31,10 +38,32 @@ def offer_created(offer: Offer) -> None:
 
 
 def trip_changed(trip: Trip) -> None:
-    db.session.flush()
-    events.publish(db.session, "trip.updated", {"trip": trip_dict(trip)},
-                   user_room(trip.volunteer_id), staff_room(trip.quarter_slug))
+    """Note that the trip changed: one ``trip.updated`` goes out after the commit, however many
+    of its stops this unit of work touched (see :func:`push_changed_trips`)."""
+    if trip.id is None:
+        db.session.flush()
+    db.session.info.setdefault(_TRIPS, set()).add(trip.id)
     board_changed(trip.quarter_slug)
+
+
+def take_changed_trips() -> set[int]:
+    """The ids of the trips changed in this unit of work (call just before the commit)."""
+    return set(db.session.info.pop(_TRIPS, set()))
+
+
+def push_changed_trips(trip_ids: set[int]) -> None:
+    """After the commit: read each changed trip once, with its stops eagerly loaded, and push
+    it to its volunteer and the quarter's board."""
+    if not trip_ids:
+        return
+    trips = db.session.scalars(select(Trip).where(Trip.id.in_(trip_ids)).options(
+        selectinload(Trip.volunteer),
+        selectinload(Trip.stops).selectinload(TripStop.request).selectinload(RideRequest.resident)
+        .selectinload(Person.resident))).all()
+    for trip in trips:
+        events.deliver_now(events.Event(
+            "trip.updated", {"trip": trip_dict(trip)},
+            (user_room(trip.volunteer_id), staff_room(trip.quarter_slug))))
 
 
 def board_changed(quarter: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch.domain.kinds import StopKind
 from dispatch.domain.lifecycle import RequestState
 from dispatch.errors import InvalidInput
 from dispatch.errors import InvalidTransition
@@ -18,11 +19,16 @@ from dispatch.services.audit import audit
 from dispatch.services.clock import local_now
 from dispatch.services.notify import request_changed
 from dispatch.services.notify import trip_changed
+from dispatch.services.plan_day import commit
+from dispatch.services.plan_day import day_of
+from dispatch.services.plan_day import lock_days
+from dispatch.services.plan_day import plan_writer
 from dispatch.settings import Settings
 
 ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
 
 
+@plan_writer
 def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
     """Record what happened at a stop and move the request on; commits."""
     if action not in ACTIONS:
@@ -31,46 +37,51 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
     stop = db.session.get(TripStop, stop_id)
     if stop is None or not (stop.trip.volunteer_id == actor.id or is_staff(actor)):
         raise NotFound("Diesen Halt gibt es nicht.")
+    lock_days([day_of(stop.trip.quarter_slug, stop.trip.service_day)])
+    stop = db.session.get(TripStop, stop_id)
+    if stop is None:
+        raise NotFound("Diesen Halt gibt es nicht mehr.")
     req = stop.request
     state = RequestState(req.state)
     now = local_now()
     if action == "arrived":
-        if state == RequestState.ACCEPTED and stop.kind == "pickup":
+        if state == RequestState.ACCEPTED and stop.kind == StopKind.PICKUP:
             req.move_to(RequestState.EN_ROUTE)
         stop.arrived_at = now
     elif action == "picked_up":
-        _expect(stop, "pickup", action)
+        _expect(stop, StopKind.PICKUP, action)
         if state == RequestState.ACCEPTED:
             req.move_to(RequestState.EN_ROUTE)
         req.move_to(RequestState.PICKED_UP)
         stop.arrived_at = stop.arrived_at or now
         stop.done_at = now
     elif action == "dropped_off":
-        _expect(stop, "dropoff", action)
+        _expect(stop, StopKind.DROPOFF, action)
         req.move_to(RequestState.DROPPED_OFF)
         req.move_to(RequestState.COMPLETED)
         stop.arrived_at = stop.arrived_at or now
         stop.done_at = now
     else:  # no_show
-        _expect(stop, "pickup", action)
+        _expect(stop, StopKind.PICKUP, action)
         if state == RequestState.ACCEPTED:
             req.move_to(RequestState.EN_ROUTE)
         req.move_to(RequestState.NO_SHOW)
         stop.done_at = now
-        drop = db.session.query(TripStop).filter_by(request_id=req.id, kind="dropoff").first()
+        drop = db.session.query(TripStop).filter_by(request_id=req.id,
+                                                    kind=StopKind.DROPOFF.value).first()
         if drop is not None:
             drop.trip.stops.remove(drop)
     audit(actor, f"stop.{action}", "trip_stop", stop.id, request_id=req.id,
           at=utcnow().isoformat())
     trip_changed(stop.trip)
     request_changed(req)
-    db.session.commit()
+    commit()
     return stop
 
 
-def _expect(stop: TripStop, kind: str, action: str) -> None:
+def _expect(stop: TripStop, kind: StopKind, action: str) -> None:
     if stop.kind != kind:
-        where = "Abholung" if kind == "pickup" else "Ziel"
+        where = "Abholung" if kind == StopKind.PICKUP else "Ziel"
         raise InvalidTransition(f"„{action}“ passt nur zu einem Halt der {where}.",
                                 current=stop.kind, target=action)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dispatch import matching
 from dispatch.jobs.replan import run_pass
-from dispatch.services.planning import build_context
+from dispatch.services.plan_context import build_context
 from tests.quarter import BERGSTR
 from tests.quarter import DEUTSCHE
 from tests.quarter import Quarter

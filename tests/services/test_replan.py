@@ -66,23 +66,24 @@ def test_replan_keeps_accepted_stops_and_places_everyone(quarter: Quarter) -> No
 
 def test_replan_gives_way_when_the_day_changed_meanwhile(quarter: Quarter) -> None:
     """A booking that lands while the solver runs is never overwritten by stale plans."""
-    from dispatch.services import planning
+    from dispatch.services import replan
 
     resident = quarter.resident(0)
     resident.post("/api/v1/requests", ride(tomorrow_at(8)))
-    real_solve = planning.matching.solve
+    real_solve = replan.matching.solve
 
     def solve_while_someone_books(*args: object, **kw: object) -> object:
         result = real_solve(*args, **kw)  # type: ignore[arg-type]
         assert resident.post("/api/v1/requests", ride(tomorrow_at(10))).status_code == 201
         return result
 
-    planning.matching.solve = solve_while_someone_books  # type: ignore[assignment]
+    replan.matching.solve = solve_while_someone_books  # type: ignore[assignment]
     try:
         out = run_pass(quarter.app)
     finally:
-        planning.matching.solve = real_solve  # type: ignore[assignment]
+        replan.matching.solve = real_solve  # type: ignore[assignment]
     assert out["trips_changed"] == 0
+    assert out["gave_way"] == 1
     with quarter.app.app_context():
         pickups = db.session.scalars(select(TripStop.request_id).where(
             TripStop.kind == "pickup")).all()

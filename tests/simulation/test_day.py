@@ -20,9 +20,10 @@ from dispatch.models import RideRequest
 from dispatch.models import Trip
 from dispatch.models._types import utcnow
 from dispatch.services.booking import create_request
+from dispatch.services.commands import BookRide
 from dispatch.services.offers import accept_offer
 from dispatch.services.offers import decline_offer
-from dispatch.services.planning import build_context
+from dispatch.services.plan_context import build_context
 from dispatch.services.trips import stop_action
 from tests.factories import make_resident
 from tests.factories import make_volunteer
@@ -64,14 +65,14 @@ def test_a_simulated_day(app: Flask, street_network: object) -> None:
             dropoff = {"address": "Ziel", "lat": rng.uniform(*LAT) if far else
                        resident.resident.home_lat + 0.003,
                        "lon": rng.uniform(*LON) if far else resident.resident.home_lon}
-            create_request(db.session.get(Person, resident.id), {
+            create_request(db.session.get(Person, resident.id), BookRide.of({
                 "kind": kind, "time_mode": rng.choice(["pickup_after", "arrive_by"]),
                 "time": tomorrow_at(8 + minute // 60, minute % 60),
                 "pickup": {"address": "Zuhause", "lat": resident.resident.home_lat,
                            "lon": resident.resident.home_lon},
                 "dropoff": dropoff, "passengers": 1, "notes": "", "mobility_aids": None,
                 "return_after_minutes": 45 if i % 5 == 0 else None,
-            }, settings)
+            }), settings)
             # volunteers answer some offers now, some later; a few let theirs expire
             for offer in _open_offers():
                 roll = rng.random()

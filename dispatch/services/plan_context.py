@@ -1,30 +1,30 @@
-"""Database state <-> matching problem: place new requests, apply plans, re-plan a day.
+"""A quarter's service day read from the database as a matching problem and its current plans.
 
-The quarter's plans for one service day are the trips (one per volunteer and day) with their
-stops. Accepted and done stops are locked: re-planning only adds to or reorders the rest.
 Times handed to the matching engine are seconds since local midnight of the service day.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dispatch import matching
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import StopKind
 from dispatch.domain.lifecycle import COMMITTED
 from dispatch.domain.lifecycle import OPEN
 from dispatch.domain.lifecycle import RequestState
 from dispatch.extensions import db
+from dispatch.matching.problem import GenderRule
 from dispatch.matching.problem import LockedStop
 from dispatch.matching.problem import Problem
 from dispatch.matching.problem import Request
@@ -40,19 +40,14 @@ from dispatch.models import Role
 from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models import VolunteerProfile
-from dispatch.models._types import utcnow
-from dispatch.services import events
-from dispatch.services.audit import audit
 from dispatch.services.board import day_bounds
 from dispatch.services.network import get_network
-from dispatch.services.notify import offer_created
-from dispatch.services.notify import request_changed
-from dispatch.services.notify import trip_changed
 from dispatch.settings import Settings
 
 #: States whose stops stay in the plans.
 PLANNED_STATES = {*OPEN, *COMMITTED, RequestState.PICKED_UP}
-DECLINED = "declined_by_volunteer"
+#: The resident's same-gender wish as the matching engine's rule.
+GENDER_RULES: dict[str, GenderRule] = {"none": "no", "soft": "soft", "hard": "hard"}
 
 
 @dataclass
@@ -92,7 +87,8 @@ class _Points:
         return self._index[key]
 
 
-def _rid(req: RideRequest) -> str:
+def rid(req: RideRequest) -> str:
+    """The request's id as the matching engine names it."""
     return str(req.id)
 
 
@@ -154,13 +150,13 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
         drop_window = (secs(req.window_start), secs(req.window_end))
     elif req.return_of_id is None:
         pick_window = (secs(req.window_start), secs(req.window_end))
-    if (req.id, "pickup") in done:
-        t = secs(done[(req.id, "pickup")])
+    if (req.id, StopKind.PICKUP) in done:
+        t = secs(done[(req.id, StopKind.PICKUP)])
         pick_window = (t, t)
     languages: tuple[str, ...] = ()
     if prof is not None and prof.languages and "de" not in prof.languages:
         languages = tuple(prof.languages)
-    same = {"none": "no", "soft": "soft", "hard": "hard"}[prof.same_gender if prof else "none"]
+    same = GENDER_RULES[prof.same_gender if prof else "none"]
     if same != "no" and resident.gender is None:
         same = "no"
     boarding = rules.boarding_min * 60.0
@@ -173,13 +169,13 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
     load = {"wheelchair": 1, "seats": max(0, req.passengers - 1)} if \
         req.needs_wheelchair_place else {"seats": req.passengers}
     return Request(
-        id=_rid(req), pickup=points.add(req.pickup_lat, req.pickup_lon),
-        dropoff=points.add(req.dropoff_lat, req.dropoff_lon), kind=req.kind,  # type: ignore[arg-type]
+        id=rid(req), pickup=points.add(req.pickup_lat, req.pickup_lon),
+        dropoff=points.add(req.dropoff_lat, req.dropoff_lon), kind=RequestKind(req.kind),
         pickup_window=pick_window, dropoff_window=drop_window,
         pickup_service=boarding, dropoff_service=boarding + wait_s, load=load,
-        max_ride=max_ride_seconds(direct.get(_rid(req), 0.0), rules.detour_factor,
+        max_ride=max_ride_seconds(direct.get(rid(req), 0.0), rules.detour_factor,
                                   rules.detour_extra_min * 60.0),
-        languages=languages, same_gender=same, gender=resident.gender,  # type: ignore[arg-type]
+        languages=languages, same_gender=same, gender=resident.gender,
         preferred_volunteer=str(prof.preferred_volunteer_id) if prof and
         prof.preferred_volunteer_id else None,
         return_of=str(req.return_of_id) if req.return_of_id and pick_window is None else None,
@@ -200,7 +196,7 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     for r in extra:
         if r not in rows:
             rows.append(r)
-    by_id = {_rid(r): r for r in rows}
+    by_id = {rid(r): r for r in rows}
     # a return ride tied to an outbound of another day is planned on its own window
     trips = {str(t.volunteer_id): t for t in db.session.scalars(select(Trip).where(
         Trip.quarter_slug == quarter, Trip.service_day == start)
@@ -219,8 +215,8 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     locked_by_vehicle: dict[str, tuple[LockedStop, ...]] = {}
     for vid, t in trips.items():
         locked_by_vehicle[vid] = tuple(
-            LockedStop(str(s.request_id), s.kind, done=s.done_at is not None)  # type: ignore[arg-type]
-            for s in t.stops if s.locked and _rid(s.request) in by_id)
+            LockedStop(str(s.request_id), StopKind(s.kind), done=s.done_at is not None)
+            for s in t.stops if s.locked and rid(s.request) in by_id)
     vehicles = []
     for vid, person in volunteers.items():
         v = _vehicle_for(person, start, points, work_used.get(person.id, 0.0),
@@ -233,21 +229,22 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     net = get_network(settings)
     matrices = {"drive": np.asarray(net.travel_time_matrix(points.items, mode="drive"),
                                     dtype=float)}
-    if any(not v.drives for v in vehicles) or any(r.kind == "escort_walk" for r in rows):
+    if any(not v.drives for v in vehicles) or any(r.kind == RequestKind.ESCORT_WALK for r in rows):
         matrices["walk"] = np.asarray(net.travel_time_matrix(points.items, mode="walk"),
                                       dtype=float)
     direct = {}
     for r in rows:
         a, b = points.add(r.pickup_lat, r.pickup_lon), points.add(r.dropoff_lat, r.dropoff_lon)
-        direct[_rid(r)] = float(matrices["walk" if r.kind == "escort_walk" else "drive"][a, b])
+        mode = "walk" if r.kind == RequestKind.ESCORT_WALK else "drive"
+        direct[rid(r)] = float(matrices[mode][a, b])
     escort_wait = {r.return_of_id: r.appointment_minutes or 0 for r in rows
-                   if r.return_of_id is not None and r.kind == "ride_escort"
+                   if r.return_of_id is not None and r.kind == RequestKind.RIDE_ESCORT
                    and str(r.return_of_id) in by_id}
     excluded = _exclusions(by_id, volunteers)
     requests = []
     for r in rows:
         r_req = _request_for(r, start, points, settings, direct, done, escort_wait,
-                             excluded.get(_rid(r), ()))
+                             excluded.get(rid(r), ()))
         # a return ride whose outbound is not in this day's problem keeps its own window
         if r.return_of_id is not None and str(r.return_of_id) not in by_id and \
                 r_req.pickup_window is None:
@@ -269,10 +266,10 @@ def _plan_from_trip(ctx: DayContext, trip: Trip, vehicle: Vehicle) -> Plan:
     """The stored trip as a timed plan: leave home just in time, go home after the last stop."""
     stops = []
     for s in trip.stops:
-        if _rid(s.request) not in ctx.requests:
+        if rid(s.request) not in ctx.requests:
             continue
         t_arr, t_dep = ctx.seconds(s.planned_arrival), ctx.seconds(s.planned_departure)
-        stops.append(Stop(request_id=_rid(s.request), action=s.kind,  # type: ignore[arg-type]
+        stops.append(Stop(request_id=rid(s.request), action=StopKind(s.kind),
                           location=ctx.points.add(s.lat, s.lon), arrival=t_arr, start=t_arr,
                           departure=t_dep, locked=s.locked))
     if not stops:
@@ -317,8 +314,6 @@ def filtered_out(filters: dict[str, object], req: RideRequest, home: tuple[float
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Straight-line distance in kilometres (equirectangular; fine within a city)."""
-    import math
-
     x = math.radians(b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
     y = math.radians(b[0] - a[0])
     return 6371.0 * math.hypot(x, y)
@@ -341,183 +336,3 @@ def _exclusions(requests: dict[str, RideRequest],
             if filtered_out(prof.offer_filters, req, home):
                 out.setdefault(rid, set()).add(vid)
     return {k: tuple(sorted(v)) for k, v in out.items()}
-
-
-def place_new(req: RideRequest, actor: Person | None, settings: Settings) -> None:
-    """Insert one request into its day's plans at once and offer it, or mark it unservable."""
-    ctx = build_context(req.quarter_slug, req.requested_time, settings, extra=[req])
-    result = matching.insert(ctx.problem, ctx.plans, _rid(req))
-    reason = result.reason(_rid(req))
-    if reason is not None:
-        _mark_unservable(req, actor, reason.code, reason.message_de)
-        return
-    changed = apply_plans(ctx, result.plans)
-    if RequestState(req.state) == RequestState.REQUESTED:
-        req.move_to(RequestState.PLANNED, reason_code=None, reason_text=None)
-    audit(actor, "request.planned", "ride_request", req.id)
-    for trip in changed:
-        trip_changed(trip)
-    offer_to_planned_volunteer(req, actor, settings)
-
-
-def _mark_unservable(req: RideRequest, actor: Person | None, code: str, text: str) -> None:
-    if RequestState(req.state) == RequestState.OFFERED:
-        req.move_to(RequestState.PLANNED)
-    req.move_to(RequestState.UNSERVABLE, reason_code=code, reason_text=text)
-    remove_from_plans(req)
-    audit(actor, "request.unservable", "ride_request", req.id, reason=code)
-    request_changed(req)
-
-
-def apply_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
-    """Write plans as trips and stops; return the trips whose stops changed."""
-    changed = []
-    for plan in plans:
-        person = ctx.volunteers[plan.vehicle_id]
-        trip = ctx.trips.get(plan.vehicle_id)
-        old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops] if trip else []
-        new = [(int(st.request_id), st.action, ctx.at(st.start)) for st in plan.stops]
-        if new == old:
-            continue  # nothing moved on this trip
-        if trip is None:
-            if not plan.stops:
-                continue
-            trip = Trip(volunteer_id=person.id, quarter_slug=ctx.quarter, service_day=ctx.day)
-            db.session.add(trip)
-            ctx.trips[plan.vehicle_id] = trip
-        keep = {(s.request_id, s.kind): s for s in trip.stops}
-        new_stops = []
-        for seq, st in enumerate(plan.stops):
-            req = ctx.requests[st.request_id]
-            prev = keep.pop((req.id, st.action), None)
-            lat, lon = (req.pickup_lat, req.pickup_lon) if st.action == "pickup" else \
-                (req.dropoff_lat, req.dropoff_lon)
-            address = req.pickup_address if st.action == "pickup" else req.dropoff_address
-            stop = prev or TripStop(request_id=req.id, kind=st.action, address=address, lat=lat,
-                                    lon=lon)
-            stop.seq = seq
-            stop.planned_arrival = ctx.at(st.start)
-            stop.planned_departure = ctx.at(st.departure)
-            stop.locked = RequestState(req.state) in COMMITTED or req.state == \
-                RequestState.PICKED_UP
-            new_stops.append(stop)
-        trip.stops = new_stops
-        changed.append(trip)
-    db.session.flush()
-    return changed
-
-
-def volunteer_of(req: RideRequest) -> Person | None:
-    """The volunteer whose trip holds the request's pick-up, if any."""
-    stop = db.session.query(TripStop).filter_by(request_id=req.id, kind="pickup").first()
-    return stop.trip.volunteer if stop is not None else None
-
-
-def offer_to_planned_volunteer(req: RideRequest, actor: Person | None,
-                               settings: Settings) -> Offer | None:
-    """Offer a planned request to the volunteer it is planned with (expires after a while)."""
-    volunteer = volunteer_of(req)
-    if volunteer is None or RequestState(req.state) != RequestState.PLANNED:
-        return None
-    offer = Offer(request_id=req.id, volunteer_id=volunteer.id,
-                  expires_at=utcnow() + timedelta(minutes=settings.service.offer_expiry_min))
-    db.session.add(offer)
-    req.move_to(RequestState.OFFERED)
-    db.session.flush()
-    audit(actor, "offer.created", "offer", offer.id, request_id=req.id,
-          volunteer_id=volunteer.id)
-    offer_created(offer)
-    request_changed(req)
-    return offer
-
-
-def withdraw(offer: Offer) -> None:
-    """Withdraw one offer and tell its volunteer."""
-    offer.state = OfferState.WITHDRAWN.value
-    events.publish(db.session, "offer.withdrawn", {"id": offer.id}, f"user:{offer.volunteer_id}")
-
-
-def withdraw_offers(req: RideRequest) -> None:
-    """Withdraw the request's open and accepted offers (cancelled, edited or re-assigned)."""
-    for offer in db.session.query(Offer).filter(Offer.request_id == req.id, Offer.state.in_(
-            [OfferState.OPEN.value, OfferState.ACCEPTED.value])):
-        withdraw(offer)
-
-
-def remove_from_plans(req: RideRequest) -> None:
-    """Take a request's stops out of its trip (the rest of the trip stays as it is)."""
-    for stop in db.session.query(TripStop).filter_by(request_id=req.id).all():
-        trip = stop.trip
-        trip.stops.remove(stop)
-        for seq, s in enumerate(trip.stops):
-            s.seq = seq
-        trip_changed(trip)
-    db.session.flush()
-
-
-def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: float,
-               seed: int = 0) -> dict[str, int]:
-    """Improve a day's plans with the solver; locked stops stay; changes are applied and told.
-
-    Requests that still wait for a volunteer (``requested``) are placed where possible.
-    Returns counts of what changed. The caller commits.
-    """
-    nothing = {"trips_changed": 0, "placed": 0}
-    before = _fingerprint(quarter, day)
-    ctx = build_context(quarter, day, settings)
-    if not ctx.requests or not ctx.problem.vehicles:
-        return nothing
-    result = matching.solve(ctx.problem, stop=matching.MaxRuntime(seconds), seed=seed,
-                            initial=ctx.plans)
-    db.session.expire_all()
-    if _fingerprint(quarter, day) != before:
-        return nothing  # someone booked, accepted or cancelled meanwhile: next pass retries
-    unservable = {u.request_id for u in result.unservable}
-    plans = result.plans
-    # an offered or committed request must never silently leave the plans
-    for rid, req in ctx.requests.items():
-        if rid in unservable and RequestState(req.state) != RequestState.REQUESTED:
-            return {"trips_changed": 0, "placed": 0}
-    moved = _moved_offers(ctx, plans)
-    changed = apply_plans(ctx, plans)
-    for trip in changed:
-        trip_changed(trip)
-    placed = 0
-    for rid, req in ctx.requests.items():
-        if rid not in unservable and RequestState(req.state) == RequestState.REQUESTED:
-            req.move_to(RequestState.PLANNED)
-            offer_to_planned_volunteer(req, None, settings)
-            placed += 1
-    for req in moved:
-        offer_to_planned_volunteer(req, None, settings)
-    return {"trips_changed": len(changed), "placed": placed}
-
-
-def _fingerprint(quarter: str, day: datetime) -> tuple[list[Any], list[Any]]:
-    """What a re-plan read: every request (state, version) and stop of the day."""
-    start, end = day_bounds(day)
-    reqs = db.session.execute(select(RideRequest.id, RideRequest.state, RideRequest.version)
-                              .where(RideRequest.quarter_slug == quarter,
-                                     RideRequest.requested_time >= start,
-                                     RideRequest.requested_time < end)).all()
-    stops = db.session.execute(select(TripStop.id, TripStop.trip_id, TripStop.seq,
-                                      TripStop.locked).join(Trip)
-                               .where(Trip.quarter_slug == quarter,
-                                      Trip.service_day == start)).all()
-    return sorted(map(tuple, reqs)), sorted(map(tuple, stops))
-
-
-def _moved_offers(ctx: DayContext, plans: Iterable[Plan]) -> list[RideRequest]:
-    """Offered requests that the new plans give to another volunteer: withdraw the old offer."""
-    owner = {s.request_id: p.vehicle_id for p in plans for s in p.stops}
-    moved = []
-    for rid, req in ctx.requests.items():
-        if RequestState(req.state) != RequestState.OFFERED:
-            continue
-        offer = db.session.query(Offer).filter_by(request_id=req.id,
-                                                  state=OfferState.OPEN.value).first()
-        if offer is not None and owner.get(rid) not in (None, str(offer.volunteer_id)):
-            withdraw(offer)
-            req.move_to(RequestState.PLANNED)
-            moved.append(req)
-    return moved

@@ -1,0 +1,161 @@
+"""Plans written back as trips and stops, and the invariants every stored day keeps."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy import select
+
+from dispatch import matching
+from dispatch.domain.kinds import StopKind
+from dispatch.domain.lifecycle import COMMITTED
+from dispatch.domain.lifecycle import OPEN
+from dispatch.domain.lifecycle import RequestState
+from dispatch.errors import PlanBroken
+from dispatch.extensions import db
+from dispatch.matching.result import Plan
+from dispatch.models import Offer
+from dispatch.models import OfferState
+from dispatch.models import Person
+from dispatch.models import RideRequest
+from dispatch.models import Trip
+from dispatch.models import TripStop
+from dispatch.services.board import day_bounds
+from dispatch.services.notify import trip_changed
+from dispatch.services.plan_context import DayContext
+
+#: States whose pick-up and drop-off must both stand in one trip.
+NEEDS_BOTH_STOPS = {*OPEN - {RequestState.REQUESTED}, RequestState.ACCEPTED,
+                    RequestState.EN_ROUTE}
+#: States that keep no stop at all.
+NO_STOPS = {RequestState.REQUESTED, RequestState.UNSERVABLE, RequestState.CANCELLED}
+
+
+def write_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
+    """Write the engine's plans as trips and stops; return the trips whose stops changed.
+
+    The plans are checked against the day's problem first (:func:`matching.check`; requests
+    the plans leave out are not its business here); a stop that moves to another volunteer
+    moves with its row, so each request keeps one pick-up and one drop-off row.
+    """
+    plans = list(plans)
+    planned = {s.request_id for p in plans for s in p.stops}
+    broken = [v for v in matching.check(ctx.problem, plans)
+              if v.code != "missing" or v.request_id in planned]
+    if broken:
+        raise PlanBroken("Der neue Plan verletzt eine Regel und wurde nicht gespeichert.",
+                         rule=broken[0].code, detail=broken[0].message)
+    stops_by_key = {(s.request_id, s.kind): s for t in ctx.trips.values() for s in t.stops}
+    changed = []
+    for plan in plans:
+        person = ctx.volunteers[plan.vehicle_id]
+        trip = ctx.trips.get(plan.vehicle_id)
+        old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops] if trip else []
+        new = [(int(st.request_id), st.action, ctx.at(st.start)) for st in plan.stops]
+        if new == old:
+            continue  # nothing moved on this trip
+        if trip is None:
+            if not plan.stops:
+                continue
+            trip = Trip(volunteer_id=person.id, quarter_slug=ctx.quarter, service_day=ctx.day)
+            db.session.add(trip)
+            ctx.trips[plan.vehicle_id] = trip
+        new_stops = []
+        for seq, st in enumerate(plan.stops):
+            req = ctx.requests[st.request_id]
+            stop = stops_by_key.pop((req.id, st.action), None) or _new_stop(req, st.action)
+            if stop.trip is not None and stop.trip is not trip:
+                changed.append(stop.trip)
+            stop.seq = seq
+            stop.planned_arrival = ctx.at(st.start)
+            stop.planned_departure = ctx.at(st.departure)
+            stop.locked = RequestState(req.state) in COMMITTED
+            new_stops.append(stop)
+        trip.stops = new_stops
+        changed.append(trip)
+    db.session.flush()
+    unique = list(dict.fromkeys(changed))
+    for t in unique:
+        trip_changed(t)
+    return unique
+
+
+def _new_stop(req: RideRequest, kind: StopKind) -> TripStop:
+    if kind == StopKind.PICKUP:
+        return TripStop(request_id=req.id, kind=kind.value, address=req.pickup_address,
+                        lat=req.pickup_lat, lon=req.pickup_lon)
+    return TripStop(request_id=req.id, kind=kind.value, address=req.dropoff_address,
+                    lat=req.dropoff_lat, lon=req.dropoff_lon)
+
+
+def remove_from_plans(req: RideRequest) -> None:
+    """Take a request's stops out of its trip (the rest of the trip stays as it is)."""
+    for stop in db.session.scalars(select(TripStop).where(TripStop.request_id == req.id)).all():
+        trip = stop.trip
+        trip.stops.remove(stop)
+        for seq, s in enumerate(trip.stops):
+            s.seq = seq
+        trip_changed(trip)
+    db.session.flush()
+
+
+def volunteer_of(req: RideRequest) -> Person | None:
+    """The volunteer whose trip holds the request's pick-up, if any."""
+    stop = db.session.scalar(select(TripStop).where(TripStop.request_id == req.id,
+                                                    TripStop.kind == StopKind.PICKUP.value))
+    return stop.trip.volunteer if stop is not None else None
+
+
+def invariant_violations(quarter: str, day: datetime) -> list[str]:
+    """What is wrong with the stored plans of one quarter-day (empty: all invariants hold).
+
+    A volunteer has at most one trip a day and never two stops at overlapping times; every
+    planned, offered, accepted or running request has one pick-up before one drop-off in one
+    trip; requests without a volunteer have no stops; at most one open offer per request, and
+    only for an offered request.
+    """
+    start, end = day_bounds(day)
+    out: list[str] = []
+    trips = db.session.scalars(select(Trip).where(Trip.quarter_slug == quarter,
+                                                  Trip.service_day == start)).all()
+    per_volunteer = Counter(t.volunteer_id for t in trips)
+    out += [f"volunteer {v} has {n} trips" for v, n in per_volunteer.items() if n > 1]
+    where: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for trip in trips:
+        stops = sorted(trip.stops, key=lambda s: s.seq)
+        for a, b in zip(stops, stops[1:], strict=False):
+            if b.planned_arrival < a.planned_departure:
+                out.append(f"trip {trip.id}: stop {b.id} starts before stop {a.id} ends")
+        for s in stops:
+            where.setdefault((s.request_id, s.kind), []).append((trip.id, s.seq))
+    requests = db.session.scalars(select(RideRequest).where(
+        RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
+        RideRequest.requested_time < end)).all()
+    for req in requests:
+        state = RequestState(req.state)
+        pick = where.get((req.id, StopKind.PICKUP.value), [])
+        drop = where.get((req.id, StopKind.DROPOFF.value), [])
+        if state in NEEDS_BOTH_STOPS:
+            if len(pick) != 1 or len(drop) != 1:
+                out.append(f"request {req.id} ({state}) has {len(pick)} pick-ups and "
+                           f"{len(drop)} drop-offs")
+            elif pick[0][0] != drop[0][0] or pick[0][1] > drop[0][1]:
+                out.append(f"request {req.id}: pick-up and drop-off not in order in one trip")
+        elif state in NO_STOPS and (pick or drop):
+            out.append(f"request {req.id} ({state}) still has stops")
+    ids = [r.id for r in requests]
+    if ids:
+        open_offers = db.session.execute(
+            select(Offer.request_id, func.count()).where(
+                Offer.request_id.in_(ids), Offer.state == OfferState.OPEN.value)
+            .group_by(Offer.request_id)).all()
+        state_of = {r.id: r.state for r in requests}
+        for rid, n in open_offers:
+            if n > 1:
+                out.append(f"request {rid} has {n} open offers")
+            if state_of[rid] != RequestState.OFFERED:
+                out.append(f"request {rid} ({state_of[rid]}) has an open offer")
+    return out
