@@ -10,6 +10,20 @@ from flask.cli import AppGroup
 quarters_cli = AppGroup("quarters", help="Quarters from config/quarters/*.toml.")
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 people_cli = AppGroup("people", help="Staff accounts (coordinators, admins, volunteers).")
+jobs_cli = AppGroup("jobs", help="Background work: offer expiry and re-planning.")
+
+
+@jobs_cli.command("pass")
+@click.option("--seconds", type=float, default=None,
+              help="Solver time per day (default: replan_seconds of config/service.toml).")
+def jobs_pass(seconds: float | None) -> None:
+    """Run one pass (expire offers, re-plan open days) and print what it did as JSON."""
+    import json
+
+    from dispatch.jobs.replan import run_pass
+
+    click.echo(json.dumps(run_pass(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                   seconds=seconds)))
 
 
 @people_cli.command("add")
@@ -66,6 +80,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(quarters_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(people_cli)
+    app.cli.add_command(jobs_cli)
     from dispatch.cli_routing import register_routing_cli
 
     register_routing_cli(app)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import RequestState
-from dispatch.models.requests import RequestKind
-from dispatch.models.requests import TimeMode
 from dispatch.pwa_views import FACES
 from dispatch.pwa_views import I18N_ROOT
 from dispatch.pwa_views import LANGUAGES

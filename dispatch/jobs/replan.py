@@ -52,8 +52,11 @@ def replan_lock() -> Iterator[bool]:
         yield got
 
 
-def run_pass(app: Flask) -> dict[str, int]:
-    """One pass: expire offers, then re-plan every open day (each day commits on its own)."""
+def run_pass(app: Flask, *, seconds: float | None = None) -> dict[str, int]:
+    """One pass: expire offers, then re-plan every open day (each day commits on its own).
+
+    ``seconds`` is the solver's time per day (default: ``replan_seconds`` of the settings).
+    """
     settings = app.config["SETTINGS"]
     out = {"expired": 0, "days": 0, "trips_changed": 0, "placed": 0, "gave_way": 0,
            "skipped": 0}
@@ -65,7 +68,7 @@ def run_pass(app: Flask) -> dict[str, int]:
                 return out
             for quarter, day in open_days(local_now()):
                 counts = replan_day(quarter, day, settings,
-                                    seconds=settings.service.replan_seconds)
+                                    seconds=seconds or settings.service.replan_seconds)
                 out["days"] += 1
                 for key in ("trips_changed", "placed", "gave_way"):
                     out[key] += counts[key]

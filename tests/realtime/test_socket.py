@@ -40,3 +40,32 @@ def test_each_role_gets_its_snapshot_and_its_events(quarter: Quarter) -> None:
     again = socketio.test_client(quarter.app, flask_test_client=vols[int(offered[0][1])].client)
     snap = again.get_received()[0]["args"][0]
     assert [o["request"]["id"] for o in snap["offers"]] == [rid]
+
+
+def test_one_trip_update_per_trip_per_change_with_the_committed_stops(quarter: Quarter) -> None:
+    """A booking with a return ride touches four stops of one trip: the volunteer hears one
+    ``trip.updated`` for it, and it carries all four stops as committed."""
+    vols = [quarter.staff(v) for v in quarter.volunteers]
+    resident = quarter.resident(0)
+    sockets = [socketio.test_client(quarter.app, flask_test_client=api.client) for api in vols]
+    for s in sockets:
+        s.get_received()  # the snapshots
+    body = ride(tomorrow_at(9), return_after_minutes=30)
+    assert resident.post("/api/v1/requests", body).status_code == 201
+    updates = [e["args"][0]["trip"] for s in sockets for e in s.get_received()
+               if e["name"] == "trip.updated"]
+    assert updates, "no trip.updated was pushed"
+    ids = [t["id"] for t in updates]
+    assert len(ids) == len(set(ids)), f"several trip.updated for one trip: {ids}"
+    stops = [(s["request_id"], s["kind"]) for t in updates for s in t["stops"]]
+    assert len(stops) == 4 and len(set(stops)) == 4
+    with quarter.app.app_context():
+        from sqlalchemy import select
+
+        from dispatch.extensions import db
+        from dispatch.models import TripStop
+
+        stored = {(s.request_id, s.kind): s.planned_arrival.replace(microsecond=0).isoformat()
+                  for s in db.session.scalars(select(TripStop))}
+    assert {(s["request_id"], s["kind"]): s["planned_arrival"]
+            for t in updates for s in t["stops"]} == stored
