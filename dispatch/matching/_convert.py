@@ -56,7 +56,7 @@ def to_result(
             r = node // 2
             req = problem.requests[r]
             action = StopKind.PICKUP if node % 2 == 0 else StopKind.DROPOFF
-            loc = req.pickup if action == "pickup" else req.dropoff
+            loc = req.pickup if action == StopKind.PICKUP else req.dropoff
             prev_loc = int(A.nloc[route[i - 1]])
             arrival = float(D[i - 1] + mat[prev_loc, loc])
             stops.append(
@@ -65,7 +65,7 @@ def to_result(
                     (req.id, action) in locked_keys,
                 )
             )
-            if action == "pickup":
+            if action == StopKind.PICKUP:
                 served.add(r)
                 penalty += float(A.acost[r, v])
         cnt = (n - 2) // 2

@@ -293,7 +293,7 @@ class Problem:
                     raise ValueError(msg)
                 done_over = done_over or not stop.done
         for rid, action in seen:
-            other = "dropoff" if action == "pickup" else "pickup"
+            other = StopKind.DROPOFF if action == StopKind.PICKUP else StopKind.PICKUP
             if (rid, other) not in seen:
                 msg = f"Request {rid}: lock both its pick-up and its drop-off."
                 raise ValueError(msg)
@@ -376,7 +376,7 @@ class Problem:
         out = []
         if vehicle.id in request.excluded:
             out.append(reasons.EXCLUDED)
-        if request.kind == "escort_walk":
+        if request.kind == RequestKind.ESCORT_WALK:
             if vehicle.drives or not vehicle.escorts_on_foot:
                 out.append(reasons.NO_WALKING_ESCORT)
         elif not vehicle.drives:

@@ -35,7 +35,7 @@ class Plan:
     @property
     def request_ids(self) -> tuple[str, ...]:
         """Ids of the requests served, in order of pick-up."""
-        return tuple(s.request_id for s in self.stops if s.action == "pickup")
+        return tuple(s.request_id for s in self.stops if s.action == StopKind.PICKUP)
 
     @property
     def duration(self) -> float:

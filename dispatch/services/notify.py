@@ -53,7 +53,8 @@ def take_changed_trips() -> set[int]:
 
 def push_changed_trips(trip_ids: set[int]) -> None:
     """After the commit: read each changed trip once, with its stops eagerly loaded, and push
-    it to its volunteer and the quarter's board."""
+    it to its volunteer and the quarter's board. The read ends its own transaction, so the
+    session holds none after a unit of work (and sees the next change of anyone else)."""
     if not trip_ids:
         return
     trips = db.session.scalars(select(Trip).where(Trip.id.in_(trip_ids)).options(
@@ -64,6 +65,7 @@ def push_changed_trips(trip_ids: set[int]) -> None:
         events.deliver_now(events.Event(
             "trip.updated", {"trip": trip_dict(trip)},
             (user_room(trip.volunteer_id), staff_room(trip.quarter_slug))))
+    db.session.rollback()
 
 
 def board_changed(quarter: str) -> None:

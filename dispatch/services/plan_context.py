@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from dispatch.domain.kinds import RequestKind
 from dispatch.domain.kinds import StopKind
+from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import COMMITTED
 from dispatch.domain.lifecycle import OPEN
 from dispatch.domain.lifecycle import RequestState
@@ -146,7 +147,7 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
     secs = lambda t: (t - ctx_day).total_seconds()  # noqa: E731
     pick_window: tuple[float, float] | None = None
     drop_window: tuple[float, float] | None = None
-    if req.time_mode == "arrive_by":
+    if req.time_mode == TimeMode.ARRIVE_BY:
         drop_window = (secs(req.window_start), secs(req.window_end))
     elif req.return_of_id is None:
         pick_window = (secs(req.window_start), secs(req.window_end))
