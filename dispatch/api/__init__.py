@@ -9,6 +9,7 @@ def register_api(app: Flask) -> None:
     """Register the error handlers and every API blueprint."""
     from dispatch.api.auth import bp as auth_bp
     from dispatch.api.board import bp as board_bp
+    from dispatch.api.bounds import install_bounds
     from dispatch.api.errors import register_error_handlers
     from dispatch.api.health import bp as health_bp
     from dispatch.api.links import bp as links_bp
@@ -16,6 +17,7 @@ def register_api(app: Flask) -> None:
     from dispatch.api.places import bp as places_bp
     from dispatch.api.requests import bp as requests_bp
 
+    install_bounds(app)
     register_error_handlers(app)
     for bp in (health_bp, auth_bp, requests_bp, offers_bp, board_bp, places_bp, links_bp):
         app.register_blueprint(bp)

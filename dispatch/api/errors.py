@@ -84,5 +84,5 @@ def register_error_handlers(app: Flask) -> None:
 
 def _code(status: int) -> str:
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict", 422: "validation_error",
+            405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
             429: "too_many_requests"}.get(status, "http_error")

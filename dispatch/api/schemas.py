@@ -27,12 +27,46 @@ def _de(**extra: str) -> dict[str, Any]:
     return {**GERMAN, **extra}
 
 
+#: Bounds of every input: the longest text without its own limit, the most items in a list,
+#: the largest integer a database column holds.
+MAX_TEXT = 1000
+MAX_ITEMS = 20
+MAX_INT = 2**31 - 1
+
+
+class Text(fields.String):
+    """A string without NUL bytes or lone surrogates (they cannot be stored or shown)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+            raise ValidationError("Dieser Text enthält Zeichen, die wir nicht speichern können.")
+        return text
+
+
 def Str(**kw: Any) -> fields.String:  # noqa: N802 - field factory
-    return fields.String(error_messages=_de(), **kw)
+    """A text field; without a validator of its own it holds at most :data:`MAX_TEXT` chars."""
+    kw.setdefault("validate", validators.Length(
+        max=MAX_TEXT, error=f"Höchstens {MAX_TEXT} Zeichen."))
+    return Text(error_messages=_de(), **kw)
 
 
 def Int(**kw: Any) -> fields.Integer:  # noqa: N802
+    """A whole number; without a validator of its own it fits a database integer."""
+    kw.setdefault("validate", validators.Range(
+        min=-MAX_INT, max=MAX_INT, error="Diese Zahl ist zu groß."))
     return fields.Integer(error_messages=_de(invalid="Bitte eine ganze Zahl angeben."), **kw)
+
+
+def Id(**kw: Any) -> fields.Integer:  # noqa: N802
+    """The id of a row (1 to :data:`MAX_INT`)."""
+    return Int(validate=validators.Range(min=1, max=MAX_INT, error="Unbekannte Nummer."), **kw)
+
+
+def Many(inner: fields.Field, **kw: Any) -> fields.List:  # noqa: N802
+    """A list of at most :data:`MAX_ITEMS` items."""
+    return fields.List(inner, validate=validators.Length(
+        max=MAX_ITEMS, error=f"Höchstens {MAX_ITEMS} Einträge."), error_messages=_de(), **kw)
 
 
 def Float(**kw: Any) -> fields.Float:  # noqa: N802
@@ -108,18 +142,18 @@ class RequestIn(Schema):
         min=0, max=600, error="Die Rückfahrt muss 0 bis 600 Minuten nach dem Termin liegen."))
     passengers = Int(load_default=1, validate=validators.Range(
         min=1, max=4, error="Es können 1 bis 4 Personen mitfahren."))
-    mobility_aids = fields.List(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
+    mobility_aids = Many(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
                                 load_default=None)
     notes = Str(load_default="", validate=validators.Length(
         max=500, error="Die Notiz darf höchstens 500 Zeichen haben."))
     repeat_weekly = Bool(load_default=False)
-    resident_id = Int(load_default=None, allow_none=True)
+    resident_id = Id(load_default=None, allow_none=True)
 
 
 class OfferFiltersIn(Schema):
-    days = fields.List(Int(validate=validators.Range(
+    days = Many(Int(validate=validators.Range(
         min=0, max=6, error="Wochentage sind 0 (Montag) bis 6 (Sonntag).")), load_default=[])
-    kinds = fields.List(Str(validate=one_of(KINDS, "Diese Art von Hilfe kennen wir nicht.")),
+    kinds = Many(Str(validate=one_of(KINDS, "Diese Art von Hilfe kennen wir nicht.")),
                         load_default=[])
     max_km = Float(load_default=None, allow_none=True, validate=validators.Range(
         min=0.5, max=50, error="Bitte 0,5 bis 50 km angeben."))
@@ -143,7 +177,7 @@ class AgainIn(Schema):
 
 
 class AssignIn(Schema):
-    volunteer_id = Int(required=True)
+    volunteer_id = Id(required=True)
 
 
 class ResidentIn(Schema):
@@ -154,17 +188,19 @@ class ResidentIn(Schema):
     phone = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
     gender = Str(load_default=None, allow_none=True, validate=one_of(
         ["f", "m", "d"], "Bitte w, m oder d angeben."))
-    languages = fields.List(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
-    mobility_aids = fields.List(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
+    languages = Many(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
+    mobility_aids = Many(Str(validate=one_of(AIDS, "Dieses Hilfsmittel kennen wir nicht.")),
                                 load_default=[])
     same_gender = Str(load_default="none", validate=one_of(
         ["none", "soft", "hard"], "Bitte „egal“, „lieber“ oder „nur“ wählen."))
     help_at_door = Bool(load_default=False)
     ui_language = Str(load_default="de", validate=one_of(["de", "en", "tr", "ar", "pl"],
                                                          "Diese Sprache gibt es nicht."))
-    caregiver_name = Str(load_default=None, allow_none=True)
-    caregiver_email = Str(load_default=None, allow_none=True)
-    quarter = Str(load_default=None, allow_none=True)
+    caregiver_name = Str(load_default=None, allow_none=True,
+                         validate=validators.Length(max=120, error="Höchstens 120 Zeichen."))
+    caregiver_email = Str(load_default=None, allow_none=True,
+                          validate=validators.Length(max=200, error="Höchstens 200 Zeichen."))
+    quarter = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
 
 
 class VolunteerIn(Schema):
@@ -173,7 +209,8 @@ class VolunteerIn(Schema):
     first_name = Str(required=True, validate=validators.Length(
         min=1, max=80, error="Bitte einen Vornamen angeben."))
     last_name = Str(load_default="", validate=validators.Length(max=80))
-    email = fields.Email(required=True, error_messages=_de(
+    email = fields.Email(required=True, validate=validators.Length(
+        max=200, error="Höchstens 200 Zeichen."), error_messages=_de(
         invalid="Bitte eine gültige E-Mail-Adresse angeben."))
     password = Str(required=True, validate=validators.Length(
         min=10, max=200, error="Das Passwort braucht mindestens 10 Zeichen."))
@@ -181,7 +218,7 @@ class VolunteerIn(Schema):
     gender = Str(load_default=None, allow_none=True, validate=one_of(
         ["f", "m", "d"], "Bitte w, m oder d angeben."))
     home = fields.Nested(PlaceIn, required=True, error_messages=_de())
-    languages = fields.List(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
+    languages = Many(Str(validate=validators.Length(min=2, max=5)), load_default=["de"])
     drives = Bool(load_default=True)
     escorts_on_foot = Bool(load_default=False)
     vehicle_seats = Int(load_default=3, validate=validators.Range(
@@ -192,7 +229,7 @@ class VolunteerIn(Schema):
         min=0, max=60, error="0 bis 60 Stunden pro Woche."))
     vetted_until = fields.Date(load_default=None, allow_none=True, error_messages=_de(
         invalid="Bitte ein Datum angeben, z. B. 2027-06-30."))
-    quarter = Str(load_default=None, allow_none=True)
+    quarter = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
 
 
 class AddressQuery(Schema):
@@ -202,8 +239,8 @@ class AddressQuery(Schema):
 
 
 class QuarterQuery(Schema):
-    quarter = Str(load_default=None, allow_none=True)
+    quarter = Str(load_default=None, allow_none=True, validate=validators.Length(max=40))
 
 
 class StateQuery(Schema):
-    state = Str(load_default=None, allow_none=True)
+    state = Str(load_default=None, allow_none=True, validate=validators.Length(max=20))

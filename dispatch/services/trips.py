@@ -14,7 +14,7 @@ from dispatch.models import Person
 from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models._types import utcnow
-from dispatch.services.access import is_staff
+from dispatch.services.access import check_trip
 from dispatch.services.audit import audit
 from dispatch.services.clock import local_now
 from dispatch.services.notify import request_changed
@@ -35,8 +35,9 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
         raise InvalidInput("Diese Meldung kennen wir nicht.",
                            fields={"action": "arrived, picked_up, dropped_off oder no_show"})
     stop = db.session.get(TripStop, stop_id)
-    if stop is None or not (stop.trip.volunteer_id == actor.id or is_staff(actor)):
+    if stop is None:
         raise NotFound("Diesen Halt gibt es nicht.")
+    check_trip(actor, stop.trip)  # the volunteer's own trip, or staff of its quarter
     lock_days([day_of(stop.trip.quarter_slug, stop.trip.service_day)])
     stop = db.session.get(TripStop, stop_id)
     if stop is None:
