@@ -58,7 +58,7 @@ def test_one_trip_update_per_trip_per_change_with_the_committed_stops(quarter: Q
     ids = [t["id"] for t in updates]
     assert len(ids) == len(set(ids)), f"several trip.updated for one trip: {ids}"
     stops = [(s["request_id"], s["kind"]) for t in updates for s in t["stops"]]
-    assert len(stops) == 4 and len(set(stops)) == 4
+    assert len(stops) == len(set(stops)) == 4
     with quarter.app.app_context():
         from sqlalchemy import select
 

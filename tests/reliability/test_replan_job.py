@@ -76,8 +76,8 @@ def test_two_job_processes_one_plans_the_other_skips_and_no_lock_stays(open_day:
     skipped = _result(second)
     assert first.poll() is None, "the first pass ended before the second asked for the lock"
     planned = _result(first)
-    assert skipped["skipped"] == 1 and skipped["days"] == 0, (skipped, planned)
-    assert planned["skipped"] == 0 and planned["days"] == 1
+    assert (skipped["skipped"], skipped["days"]) == (1, 0), (skipped, planned)
+    assert (planned["skipped"], planned["days"]) == (0, 1)
     assert _advisory_locks(open_day) == 0
 
 
@@ -89,5 +89,5 @@ def test_a_pass_killed_mid_solve_leaves_no_lock_and_the_next_pass_runs(open_day:
     doomed.wait(10)
     _wait_for_lock(open_day, doomed, held=False, timeout_s=20)
     after = _result(_job(open_day, seconds=1))
-    assert after["skipped"] == 0 and after["days"] == 1
+    assert (after["skipped"], after["days"]) == (0, 1)
     assert _advisory_locks(open_day) == 0
