@@ -24,3 +24,20 @@ def me() -> Person:
 
 def settings() -> Settings:
     return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
+
+
+#: The longest ``Idempotency-Key`` header we store.
+MAX_KEY_CHARS = 80
+
+
+def idempotency_key() -> str | None:
+    """The request's ``Idempotency-Key`` header (a repeat with it books nothing), or None."""
+    from flask import request
+
+    from dispatch.errors import InvalidInput
+
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_KEY_CHARS or not key.isprintable():
+        raise InvalidInput("Der Schlüssel gegen doppelte Buchungen ist ungültig.",
+                           fields={"Idempotency-Key": f"1 bis {MAX_KEY_CHARS} druckbare Zeichen."})
+    return key or None

@@ -6,6 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from dispatch.api.common import idempotency_key
 from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import AgainIn
@@ -40,7 +41,8 @@ def _naive(data: dict[str, Any]) -> dict[str, Any]:
 @bp.input(RequestIn, arg_name="data")
 def create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Book a ride or an escort; it is placed into the plans and offered at once."""
-    req = create_request(me(), BookRide.of(_naive(data)), settings())
+    cmd = BookRide.of(_naive(data), idempotency_key=idempotency_key())
+    req = create_request(me(), cmd, settings())
     return {"request": request_dict(req)}, 201
 
 
@@ -72,7 +74,8 @@ def cancel(request_id: int) -> dict[str, Any]:
 @bp.input(AgainIn, arg_name="data")
 def again(request_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Book the same ride again at a new time."""
-    req = book_again(me(), request_id, _naive(data)["time"], settings())
+    req = book_again(me(), request_id, _naive(data)["time"], settings(),
+                     idempotency_key=idempotency_key())
     return {"request": request_dict(req)}, 201
 
 

@@ -4,6 +4,7 @@ from dispatch.domain.kinds import RequestKind
 from dispatch.domain.kinds import StopKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.models.audit import AuditEntry
+from dispatch.models.idempotency import IdempotencyKey
 from dispatch.models.people import Person
 from dispatch.models.people import Quarter
 from dispatch.models.people import ResidentProfile
@@ -19,6 +20,7 @@ from dispatch.models.trips import TripStop
 
 __all__ = [
     "AuditEntry",
+    "IdempotencyKey",
     "Offer",
     "OfferState",
     "Person",

@@ -28,6 +28,8 @@ from dispatch.services.clock import local_now
 from dispatch.services.commands import BookRide
 from dispatch.services.commands import EditRide
 from dispatch.services.commands import Place
+from dispatch.services.idempotency import booked_with
+from dispatch.services.idempotency import remember
 from dispatch.services.network import get_network
 from dispatch.services.notify import request_changed
 from dispatch.services.offers import withdraw_offers
@@ -167,6 +169,10 @@ def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequ
             batch.append(_return_for(req, cmd.return_after_minutes, settings))
         batches.append(batch)
     lock_days(day_of(r.quarter_slug, r.requested_time) for b in batches for r in b)
+    earlier = booked_with(actor.id, cmd.idempotency_key)
+    if earlier is not None:
+        db.session.rollback()  # the same booking again: nothing is written
+        return earlier
     for batch in batches:
         db.session.add_all(batch)
         db.session.flush()
@@ -176,6 +182,7 @@ def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequ
                   on_behalf=resident.id if actor.id != resident.id else None)
         for r in batch:
             place_new(r, actor, settings)
+    remember(actor.id, cmd.idempotency_key, batches[0][0])
     commit()
     return batches[0][0]
 
@@ -205,8 +212,8 @@ def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRe
     return req
 
 
-def book_again(actor: Person, request_id: int, when: datetime,
-               settings: Settings) -> RideRequest:
+def book_again(actor: Person, request_id: int, when: datetime, settings: Settings, *,
+               idempotency_key: str | None = None) -> RideRequest:
     """One tap: the same ride at a new time (with its return ride if it had one)."""
     old = check_request(actor, db.session.get(RideRequest, request_id))
     ret = db.session.scalar(select(RideRequest).where(RideRequest.return_of_id == old.id))
@@ -216,7 +223,8 @@ def book_again(actor: Person, request_id: int, when: datetime,
         dropoff=Place(old.dropoff_address, old.dropoff_lat, old.dropoff_lon),
         passengers=old.passengers, mobility_aids=tuple(old.mobility_aids), notes=old.notes,
         resident_id=old.resident_id,
-        return_after_minutes=ret.appointment_minutes if ret else None)
+        return_after_minutes=ret.appointment_minutes if ret else None,
+        idempotency_key=idempotency_key)
     return create_request(actor, cmd, settings)
 
 

@@ -40,9 +40,10 @@ class BookRide:
     notes: str = ""
     return_after_minutes: int | None = None
     repeat_weekly: bool = False
+    idempotency_key: str | None = None  # a repeat with the same key books nothing
 
     @classmethod
-    def of(cls, data: Mapping[str, Any]) -> BookRide:
+    def of(cls, data: Mapping[str, Any], *, idempotency_key: str | None = None) -> BookRide:
         """From the validated body of ``POST /api/v1/requests``."""
         aids = data.get("mobility_aids")
         return cls(kind=RequestKind(data["kind"]), time=data["time"],
@@ -52,7 +53,8 @@ class BookRide:
                    mobility_aids=tuple(aids) if aids is not None else None,
                    notes=str(data.get("notes") or ""),
                    return_after_minutes=data.get("return_after_minutes"),
-                   repeat_weekly=bool(data.get("repeat_weekly")))
+                   repeat_weekly=bool(data.get("repeat_weekly")),
+                   idempotency_key=idempotency_key)
 
 
 @dataclass(frozen=True)
