@@ -16,6 +16,9 @@ if __name__ == "__main__":
     if os.environ.get("DISPATCH_BACKGROUND", "1") == "1":
         from dispatch.jobs.replan import start_background
 
+        app.logger.warning("embedded mode: one process serves and runs the jobs (offer expiry, "
+                           "re-planning); in production run 'flask jobs worker' and set "
+                           "DISPATCH_BACKGROUND=0")
         start_background(app, every_s=float(os.environ.get("DISPATCH_REPLAN_EVERY_S", "30")))
     socketio.run(app, host=os.environ.get("HOST", "127.0.0.1"),
                  port=int(os.environ.get("PORT", "5000")), allow_unsafe_werkzeug=True)

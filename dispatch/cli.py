@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask
 from flask import current_app
@@ -18,8 +20,6 @@ jobs_cli = AppGroup("jobs", help="Background work: offer expiry and re-planning.
               help="Solver time per day (default: replan_seconds of config/service.toml).")
 def jobs_pass(seconds: float | None) -> None:
     """Run one pass (expire offers, re-plan open days) and print what it did as JSON."""
-    import json
-
     from dispatch.jobs.replan import run_pass
 
     click.echo(json.dumps(run_pass(current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -73,6 +73,30 @@ def demo_seed() -> None:
     summary = seed_demo(current_app.config["SETTINGS"])
     db.session.commit()
     click.echo(summary)
+
+
+@jobs_cli.command("worker")
+@click.option("--every", type=float, default=30.0, show_default=True,
+              help="Seconds between the starts of two passes.")
+def jobs_worker(every: float) -> None:
+    """Run a pass every few seconds until SIGTERM or Ctrl-C (a pass under way is finished)."""
+    import signal
+    import threading
+
+    from dispatch.jobs.replan import run_pass
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"job worker: a pass every {every:g} s (expiry, re-planning)")
+    while not stop.is_set():
+        try:
+            click.echo(json.dumps(run_pass(app)))
+        except Exception:  # noqa: BLE001 - logged; the next pass tries again
+            app.logger.exception("job pass failed")
+        stop.wait(every)
+    click.echo("job worker stopped")
 
 
 def register_cli(app: Flask) -> None:

@@ -91,3 +91,41 @@ def test_a_pass_killed_mid_solve_leaves_no_lock_and_the_next_pass_runs(open_day:
     after = _result(_job(open_day, seconds=1))
     assert (after["skipped"], after["days"]) == (0, 1)
     assert _advisory_locks(open_day) == 0
+
+
+def test_the_job_worker_expires_offers_and_stops_cleanly_on_sigterm(open_day: str) -> None:
+    """``flask jobs worker``: an offer past its time passes to the next volunteer; SIGTERM
+    ends the worker after the pass under way."""
+    eng = sa.create_engine(open_day)
+    with eng.begin() as conn:
+        first = conn.execute(sa.text("SELECT id, volunteer_id FROM offers ORDER BY id")).first()
+        conn.execute(sa.text("UPDATE offers SET expires_at = :t WHERE id = :i"),
+                     {"t": "2000-01-01 00:00:00", "i": first.id})
+    env = {**os.environ, "DATABASE_URL": open_day, "SECRET_KEY": "job-test", "REDIS_URL": "",
+           "FLASK_APP": "wsgi:app"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "--every", "1"],
+                              cwd=PROJECT_ROOT, env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with eng.connect() as conn:
+                state = conn.execute(sa.text("SELECT state FROM offers WHERE id = :i"),
+                                     {"i": first.id}).scalar_one()
+                newer = conn.execute(sa.text(
+                    "SELECT volunteer_id FROM offers WHERE id > :i AND request_id = "
+                    "(SELECT request_id FROM offers WHERE id = :i) AND state = 'open'"),
+                    {"i": first.id}).scalars().all()
+            if state == "expired" and newer:
+                break
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert time.monotonic() < deadline, f"offer still {state}"
+            time.sleep(0.2)
+        assert first.volunteer_id not in newer
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=60)
+        eng.dispose()
+    assert worker.returncode == 0, err
+    assert out.strip().splitlines()[-1] == "job worker stopped"
+    assert _advisory_locks(open_day) == 0
