@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "dev-only-change-me"
+#: Secrets that have been public (the old development default): the server refuses them.
+KNOWN_SECRETS = frozenset({"dev-only-change-me", "change-me", "secret", ""})
 
 
 class ConfigError(ValueError):
@@ -212,6 +215,26 @@ def _routing(path: Path, root: Path, table: Mapping[str, Any], env: Mapping[str,
     )
 
 
+def install_secret(root: Path) -> str:
+    """This installation's own random secret, made on first start in ``instance/secret_key``
+    (readable by its owner only; git-ignored). Two processes starting at once share one."""
+    path = root / "instance" / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other process may still be writing it
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise ConfigError(path, "-", "the secret key file is empty") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
 def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = None,
                   overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read ``config/service.toml`` and ``config/quarters/*.toml`` and apply the environment.
@@ -239,7 +262,7 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
     default_db = f"sqlite:///{(root / 'instance' / 'dispatch.sqlite3').as_posix()}"
     return Settings(
         database_url=overrides.get("DATABASE_URL", env.get("DATABASE_URL", default_db)),
-        secret_key=overrides.get("SECRET_KEY", env.get("SECRET_KEY", DEV_SECRET)),
+        secret_key=overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or install_secret(root),
         redis_url=overrides.get("REDIS_URL", env.get("REDIS_URL")) or None,
         service=service,
         routing=routing,

@@ -16,7 +16,7 @@ from dispatch.extensions import login_manager
 from dispatch.extensions import migrate
 from dispatch.extensions import socketio
 from dispatch.services.clock import set_zone
-from dispatch.settings import DEV_SECRET
+from dispatch.settings import KNOWN_SECRETS
 from dispatch.settings import PROJECT_ROOT
 from dispatch.settings import load_settings
 
@@ -48,9 +48,10 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     if settings.database_url.startswith("sqlite:///"):
         os.makedirs(PROJECT_ROOT / "instance", exist_ok=True)
-    if settings.secret_key == DEV_SECRET and not app.config.get("TESTING"):
-        app.logger.warning("SECRET_KEY is the development default: set SECRET_KEY before "
-                           "serving real people (sessions and one-click links depend on it)")
+    if settings.secret_key in KNOWN_SECRETS and not app.config.get("TESTING"):
+        msg = ("SECRET_KEY is a publicly known value: unset it (a random key is then made in "
+               "instance/secret_key) or set a long random one")
+        raise RuntimeError(msg)
 
     from dispatch import models  # noqa: F401  (register tables with the metadata)
 

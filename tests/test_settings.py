@@ -91,3 +91,22 @@ def test_new_town_creates_its_first_coordinator_from_the_cli(app: object) -> Non
     again = runner.invoke(args=args, input="ein-langes-passwort\nein-langes-passwort\n")
     assert again.exit_code != 0
     assert "schon ein Konto" in again.output
+
+
+def test_each_installation_makes_its_own_secret_once(config_dir: Path, tmp_path: Path) -> None:
+    env = {"DISPATCH_CONFIG_DIR": str(config_dir)}
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = load_settings(one, env).secret_key
+    assert len(first) >= 60
+    assert load_settings(one, env).secret_key == first  # kept across restarts
+    assert load_settings(two, env).secret_key != first  # another installation, another key
+    assert (one / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert load_settings(one, {**env, "SECRET_KEY": "from-the-environment"}).secret_key == \
+        "from-the-environment"
+
+
+def test_a_publicly_known_secret_is_refused_outside_tests() -> None:
+    with pytest.raises(RuntimeError, match="publicly known"):
+        create_app({"SECRET_KEY": "dev-only-change-me", "DATABASE_URL": "sqlite://"})
+    assert create_app({"SECRET_KEY": "dev-only-change-me", "TESTING": True,
+                       "DATABASE_URL": "sqlite://"}).config["TESTING"]
