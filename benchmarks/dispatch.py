@@ -43,6 +43,7 @@ from tests.invariants import violations  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 from tests.live import Session  # noqa: E402
 from tests.live import running_server  # noqa: E402
+from tests.live import server_exceptions  # noqa: E402
 from tests.quarter import tomorrow_at  # noqa: E402
 
 # a box in Eving where every point is near a street
@@ -138,6 +139,7 @@ class Run:
     unplaced: int = 0
     lost_offers: int = 0
     seconds: float = 0.0
+    exceptions: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def line(self) -> dict[str, object]:
@@ -154,7 +156,8 @@ class Run:
                 "p50_ms": q(statistics.median(ms)) if ms else None,
                 "p95_ms": q(_pct(ms, 0.95)) if ms else None,
                 "max_ms": q(max(ms)) if ms else None, "seconds": round(self.seconds, 2),
-                "bookings_per_s": round(n / self.seconds, 2) if self.seconds else None}
+                "bookings_per_s": round(n / self.seconds, 2) if self.seconds else None,
+                "server_exceptions": self.exceptions}
 
 
 def _book(run: Run, watch: OfferWatch, resident: Session, body: dict[str, object]) -> None:
@@ -180,8 +183,10 @@ def _book(run: Run, watch: OfferWatch, resident: Session, body: dict[str, object
 
 
 def _bookings(run: Run, watch: OfferWatch, residents: list[Session],
-              bodies: list[dict[str, object]]) -> Run:
-    """Book every body, ``run.concurrency`` at a time (1: one after the other)."""
+              bodies: list[dict[str, object]], log: Path) -> Run:
+    """Book every body, ``run.concurrency`` at a time (1: one after the other); note the
+    exceptions the server logged meanwhile."""
+    log_from = log.stat().st_size
     t0 = time.perf_counter()
     if run.concurrency <= 1:
         for i, body in enumerate(bodies):
@@ -193,6 +198,7 @@ def _bookings(run: Run, watch: OfferWatch, residents: list[Session],
             for job in jobs:
                 job.result()
     run.seconds = time.perf_counter() - t0
+    run.exceptions = server_exceptions(log, log_from)
     return run
 
 
@@ -233,7 +239,8 @@ def main() -> None:
 
         watch = OfferWatch(clients)
         sequential = _bookings(Run("sequential", 1), watch, residents,
-                               [_ride(rng, (i * 7) % 600) for i in range(args.bookings)])
+                               [_ride(rng, (i * 7) % 600) for i in range(args.bookings)],
+                               tmp / "server.log")
         assert sequential.offer_ms, "no booking was offered"
         assert not sequential.lost_offers, "offer never arrived"
         after_sequential = len(violations(app))
@@ -241,7 +248,7 @@ def main() -> None:
         if args.concurrency > 1:
             runs.append(_bookings(Run("concurrent", args.concurrency), watch, residents,
                                   [_ride(rng, (i * 7 + 3) % 600)
-                                   for i in range(args.bookings)]))
+                                   for i in range(args.bookings)], tmp / "server.log"))
         watch.close()
 
         floor_ms: list[float] = []

@@ -50,6 +50,7 @@ from tests.factories import make_volunteer
 from tests.invariants import violations
 from tests.live import Session
 from tests.live import running_server
+from tests.live import server_exceptions
 from tests.quarter import tomorrow_at
 
 pytestmark = pytest.mark.reliability
@@ -283,18 +284,6 @@ def _kind(problem: str) -> str:
     if m:
         return f"({m[1]}){' ' + m[2] if m[2] else ''}"
     return re.sub(r"\d+", "N", problem.split(":")[0])[:40]
-
-
-def server_exceptions(log: Path, start: int = 0) -> dict[str, int]:
-    """Exception class names in the server log (from byte ``start``) with their counts."""
-    try:
-        with log.open("rb") as f:
-            f.seek(start)
-            text = f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return {}
-    found = re.findall(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception|Violation)):", text, re.M)
-    return dict(Counter(found).most_common(6))
 
 
 def stored(app: Flask, request_id: int) -> tuple[str | None, list[tuple[int, str]], int]:
