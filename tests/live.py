@@ -88,8 +88,8 @@ def server_exceptions(log: Path, start: int = 0) -> dict[str, int]:
             text = f.read().decode(errors="replace")
     except FileNotFoundError:
         return {}
-    found = re.findall(r"^(?:\w+\.)*(\w+(?:Error|Exception|Violation)): (?:\((?:\w+\.)*(\w+)\))?",
-                       text, re.M)
+    found = re.findall(r"^(?:\w+\.)*(\w+(?:Error|Exception|Violation)): "
+                       r"(?:\(raised [^\n]*\n)?(?:\((?:\w+\.)*(\w+)\))?", text, re.M)
     names = [f"{outer}({inner})" if inner else outer for outer, inner in found]
     return dict(Counter(names).most_common(6))
 
