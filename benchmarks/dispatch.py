@@ -136,6 +136,7 @@ class Run:
     concurrency: int
     offer_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    cancel_statuses: dict[int, int] = field(default_factory=dict)
     unplaced: int = 0
     lost_offers: int = 0
     seconds: float = 0.0
@@ -153,10 +154,12 @@ class Run:
                 "concurrency": self.concurrency, "bookings": n, "offered": len(self.offer_ms),
                 "unplaced": self.unplaced, "lost_offers": self.lost_offers,
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "cancel_statuses": {str(k): v for k, v in sorted(self.cancel_statuses.items())},
                 "p50_ms": q(statistics.median(ms)) if ms else None,
                 "p95_ms": q(_pct(ms, 0.95)) if ms else None,
                 "max_ms": q(max(ms)) if ms else None, "seconds": round(self.seconds, 2),
                 "bookings_per_s": round(n / self.seconds, 2) if self.seconds else None,
+                "offered_per_s": round(len(ms) / self.seconds, 2) if self.seconds else None,
                 "server_exceptions": self.exceptions}
 
 
@@ -179,7 +182,9 @@ def _book(run: Run, watch: OfferWatch, resident: Session, body: dict[str, object
             run.lost_offers += 1
         else:
             run.offer_ms.append((seen - t0) * 1000)
-    resident.post(f"/api/v1/requests/{req['id']}/cancel")  # keep 60 active
+    res = resident.post(f"/api/v1/requests/{req['id']}/cancel")  # keep 60 active
+    with run.lock:
+        run.cancel_statuses[res.status_code] = run.cancel_statuses.get(res.status_code, 0) + 1
 
 
 def _bookings(run: Run, watch: OfferWatch, residents: list[Session],
@@ -283,12 +288,14 @@ def main() -> None:
         "offer_max_ms": round(max(offer_ms), 1),
         "floor_p50_ms": round(statistics.median(floor_ms), 1),
         "floor_p95_ms": round(_pct(floor_ms, 0.95), 1),
-        "sequential_bookings_per_s": sequential.line()["bookings_per_s"]}
+        "sequential_bookings_per_s": sequential.line()["bookings_per_s"],
+        "sequential_offered_per_s": sequential.line()["offered_per_s"]}
     if len(runs) > 1:
         conc = runs[1].line()
         last.update({"concurrency": args.concurrency, "concurrent_p50_ms": conc["p50_ms"],
                      "concurrent_p95_ms": conc["p95_ms"],
                      "concurrent_bookings_per_s": conc["bookings_per_s"],
+                     "concurrent_offered_per_s": conc["offered_per_s"],
                      "concurrent_statuses": conc["statuses"]})
     last.update({"violations": len(found), "database": database})
     print(json.dumps(last))
