@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +78,20 @@ class LiveServer:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except FileNotFoundError:
             return ""
+
+
+def server_exceptions(log: Path, start: int = 0) -> dict[str, int]:
+    """Exception class names in the server log (from byte ``start``) with their counts."""
+    try:
+        with log.open("rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return {}
+    found = re.findall(r"^(?:\w+\.)*(\w+(?:Error|Exception|Violation)): "
+                       r"(?:\(raised [^\n]*\n)?(?:\((?:\w+\.)*(\w+)\))?", text, re.M)
+    names = [f"{outer}({inner})" if inner else outer for outer, inner in found]
+    return dict(Counter(names).most_common(6))
 
 
 #: The process behind each running server's base URL (for tests that kill it).

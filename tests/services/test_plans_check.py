@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dispatch import matching
 from dispatch.jobs.replan import run_pass
-from dispatch.services.plan_context import build_context
+from tests.plans import stored_plan_violations
 from tests.quarter import BERGSTR
 from tests.quarter import DEUTSCHE
 from tests.quarter import Quarter
@@ -19,7 +18,7 @@ def test_stored_plans_pass_the_checker_after_bookings_and_a_replan(quarter: Quar
         assert resident.post("/api/v1/requests", body).status_code == 201
     for phase in ("after insertion", "after re-plan"):
         with quarter.app.app_context():
-            ctx = build_context("eving", tomorrow_at(8), quarter.app.config["SETTINGS"])
-            violations = matching.check(ctx.problem, ctx.plans, require_all=True)
+            violations = stored_plan_violations("eving", tomorrow_at(8),
+                                                quarter.app.config["SETTINGS"], require_all=True)
             assert violations == [], phase
         run_pass(quarter.app)
