@@ -76,6 +76,9 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     from dispatch.api import register_api
 
     register_api(app)
+    from dispatch.security_headers import install_security_headers
+
+    install_security_headers(app)
     from dispatch.cli import register_cli
 
     register_cli(app)
