@@ -13,6 +13,9 @@ if __name__ == "__main__":
     from dispatch.services.network import get_network
 
     get_network(app.config["SETTINGS"]).prepare()  # graph, snapping and addresses ready now
+    if "SESSION_COOKIE_SECURE" not in os.environ:
+        # the development server speaks plain HTTP on loopback: cookies without the Secure flag
+        app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
     if os.environ.get("DISPATCH_BACKGROUND", "1") == "1":
         from dispatch.jobs.replan import start_background
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from contextvars import ContextVar
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -36,6 +38,8 @@ migrate = Migrate()
 socketio = SocketIO()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: Rate limits (log-in attempts, bookings): Redis when ``REDIS_URL`` is set, else memory.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 #: Set by :func:`dispatch.services.plan_day.lock_days`: the next SQLite transaction of this

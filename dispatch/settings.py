@@ -101,6 +101,10 @@ class Settings:
     routing: RoutingConfig
     quarters: tuple[QuarterConfig, ...]
     project_root: Path = PROJECT_ROOT
+    #: how long "stay logged in" lasts (``DISPATCH_REMEMBER_DAYS``, at most 30)
+    remember_days: int = 30
+    #: cookies only over HTTPS (``SESSION_COOKIE_SECURE=0`` turns it off for plain HTTP)
+    cookie_secure: bool = True
 
     def quarter(self, slug: str) -> QuarterConfig:
         """The quarter with this slug, or KeyError."""
@@ -215,6 +219,13 @@ def _routing(path: Path, root: Path, table: Mapping[str, Any], env: Mapping[str,
     )
 
 
+def _remember_days(env: Mapping[str, str]) -> int:
+    raw = env.get("DISPATCH_REMEMBER_DAYS", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 30:
+        raise ConfigError(Path("environment"), "DISPATCH_REMEMBER_DAYS", "1 to 30 days")
+    return int(raw)
+
+
 def install_secret(root: Path) -> str:
     """This installation's own random secret, made on first start in ``instance/secret_key``
     (readable by its owner only; git-ignored). Two processes starting at once share one."""
@@ -264,6 +275,8 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
         database_url=overrides.get("DATABASE_URL", env.get("DATABASE_URL", default_db)),
         secret_key=overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or install_secret(root),
         redis_url=overrides.get("REDIS_URL", env.get("REDIS_URL")) or None,
+        remember_days=_remember_days(env),
+        cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") not in ("0", "false", "no"),
         service=service,
         routing=routing,
         quarters=quarters,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from apiflask import APIFlask
@@ -44,8 +45,13 @@ def build_app(config: Mapping[str, Any]) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
+    if app.config.get("TESTING"):  # the test client and servers speak plain HTTP on loopback
+        app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
     if settings.database_url.startswith("sqlite:///"):
         os.makedirs(PROJECT_ROOT / "instance", exist_ok=True)
     if settings.secret_key in KNOWN_SECRETS and not app.config.get("TESTING"):
@@ -60,6 +66,13 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     _init_login(app)
+    from dispatch.extensions import limiter
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # Redis away: limits in memory
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
     csrf.init_app(app)
     socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading")
     set_zone(settings.service.timezone)
@@ -95,6 +108,12 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load(person_id: str) -> Person | None:
+    def _load(cookie_id: str) -> Person | None:
+        """The person of a session or remember cookie, unless they logged out since."""
+        person_id, _, version = cookie_id.partition(":")
+        if not person_id.isdigit() or not version.isdigit() or int(person_id) > 2**31 - 1:
+            return None
         person = db.session.get(Person, int(person_id))
-        return person if person is not None and person.active else None
+        if person is None or not person.active or person.session_version != int(version):
+            return None
+        return person

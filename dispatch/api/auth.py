@@ -5,19 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import request
+from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 from flask_wtf.csrf import generate_csrf
 
 from dispatch.api.common import me
+from dispatch.api.login_limits import PER_ACCOUNT
+from dispatch.api.login_limits import PER_ADDRESS
+from dispatch.api.login_limits import TOO_MANY
+from dispatch.api.login_limits import account_key
+from dispatch.api.login_limits import failed
 from dispatch.api.schemas import AvailabilityIn
 from dispatch.api.schemas import CodeIn
 from dispatch.api.schemas import LoginIn
 from dispatch.api.schemas import MePatchIn
 from dispatch.api.schemas import OfferFiltersIn
 from dispatch.api.schemas import ShiftIn
+from dispatch.extensions import limiter
 from dispatch.services.accounts import login_with_code
 from dispatch.services.accounts import login_with_password
+from dispatch.services.accounts import logout as end_sessions
 from dispatch.services.people import add_shift
 from dispatch.services.people import set_availability
 from dispatch.services.people import set_language
@@ -36,25 +45,31 @@ def csrf() -> dict[str, Any]:
 
 
 @bp.post("/auth/login")
+@limiter.limit(PER_ACCOUNT, key_func=account_key, deduct_when=failed, error_message=TOO_MANY)
+@limiter.limit(PER_ADDRESS, deduct_when=failed, error_message=TOO_MANY)
 @bp.input(LoginIn, arg_name="data")
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Volunteers, coordinators and admins log in with e-mail and password."""
-    person = login_with_password(data["email"], data["password"])
+    person = login_with_password(data["email"], data["password"], address=request.remote_addr)
     login_user(person, remember=True)
     return {"person": person_dict(person), "csrf_token": generate_csrf()}
 
 
 @bp.post("/auth/code")
+@limiter.limit(PER_ADDRESS, deduct_when=failed, error_message=TOO_MANY)
 @bp.input(CodeIn, arg_name="data")
 def login_code(data: dict[str, Any]) -> dict[str, Any]:
     """Residents log in with the one-time code the quarter office gave them."""
-    person = login_with_code(data["code"])
+    person = login_with_code(data["code"], address=request.remote_addr)
     login_user(person, remember=True)
     return {"person": person_dict(person), "csrf_token": generate_csrf()}
 
 
 @bp.post("/auth/logout")
 def logout() -> dict[str, Any]:
+    """Log out everywhere: cookies copied before stop working."""
+    if current_user.is_authenticated:
+        end_sessions(me())
     logout_user()
     return {}
 

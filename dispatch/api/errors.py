@@ -7,6 +7,7 @@ from typing import Any
 from apiflask import APIFlask
 from apiflask import HTTPError
 from flask import Flask
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -71,7 +72,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:
         status = exc.code or 500
-        return envelope(status, _code(status), MESSAGES_DE.get(status) or exc.description or "")
+        message = MESSAGES_DE.get(status) or exc.description or ""
+        if isinstance(exc, RateLimitExceeded) and exc.limit.error_message:
+            message = str(exc.description)  # the limit's own words (log-in, booking)
+        return envelope(status, _code(status), message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:

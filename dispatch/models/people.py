@@ -53,6 +53,8 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     login_code_hash: Mapped[str | None] = mapped_column(String(256))
     login_code_expires: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    #: raised at every log-out: session and remember cookies issued before stop working
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     resident: Mapped[ResidentProfile | None] = relationship(
@@ -80,7 +82,8 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session and remember cookies carry: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ResidentProfile(db.Model):  # type: ignore[name-defined,misc]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
+from typing import NoReturn
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -38,26 +40,56 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def login_with_password(email: str, password: str) -> Person:
-    person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
-    if person is None or not person.password_hash or not person.active or \
-            not check_password_hash(person.password_hash, password):
-        raise LoginFailed("E-Mail oder Passwort stimmen nicht.")
+@functools.cache
+def _dummy_hash() -> str:
+    """A password hash to check against when the e-mail is unknown (same answer time)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _refuse(person: Person | None, how: str, why: str, message: str, **data: Any) -> NoReturn:
+    """Audit a failed log-in (committed on its own: the refusal rolls nothing back), refuse."""
+    db.session.rollback()
+    audit(None, "login.failed", "person", person.id if person else None, how=how, why=why,
+          **data)
+    db.session.commit()
+    raise LoginFailed(message)
+
+
+def login_with_password(email: str, password: str, *, address: str | None = None) -> Person:
+    """A staff member's log-in; a wrong e-mail takes as long as a wrong password."""
+    normal = email.strip().lower()
+    person = db.session.scalar(select(Person).where(Person.email == normal))
+    ok = check_password_hash(person.password_hash if person is not None and
+                             person.password_hash else _dummy_hash(), password)
+    if person is None or not person.password_hash or not person.active or not ok:
+        why = "unknown" if person is None else "inactive" if not person.active else "password"
+        _refuse(person, "password", why, "E-Mail oder Passwort stimmen nicht.",
+                email=normal[:200], address=address)
+    audit(person, "login.password", "person", person.id, address=address)
+    db.session.commit()
     return person
 
 
-def login_with_code(code: str) -> Person:
+def login_with_code(code: str, *, address: str | None = None) -> Person:
     """A resident's one-time code: valid once, for a limited time."""
     person = db.session.scalar(select(Person).where(Person.login_code_hash == _hash_code(code)))
     if person is None or not person.active or person.login_code_expires is None or \
             person.login_code_expires < utcnow():
-        raise LoginFailed("Dieser Anmeldecode gilt nicht (mehr). Das Quartiersbüro gibt Ihnen "
-                          "gern einen neuen.")
+        _refuse(person, "code", "unknown" if person is None else "expired",
+                "Dieser Anmeldecode gilt nicht (mehr). Das Quartiersbüro gibt Ihnen gern einen "
+                "neuen.", address=address)
     person.login_code_hash = None
     person.login_code_expires = None
-    audit(person, "login.code", "person", person.id)
+    audit(person, "login.code", "person", person.id, address=address)
     db.session.commit()
     return person
+
+
+def logout(person: Person) -> None:
+    """End every session of the person: cookies issued before no longer work."""
+    person.session_version += 1
+    audit(person, "logout", "person", person.id)
+    db.session.commit()
 
 
 def new_login_code(actor: Person, person_id: int) -> str:
