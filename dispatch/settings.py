@@ -88,6 +88,7 @@ class ServiceRules:
     offer_expiry_min: int = 10
     max_route_hours: float = 8.0
     replan_seconds: float = 2.0
+    retention_days: int = 365  # finished rides are anonymised after this many days
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ def register_api(app: Flask) -> None:
     from dispatch.api.links import bp as links_bp
     from dispatch.api.offers import bp as offers_bp
     from dispatch.api.places import bp as places_bp
+    from dispatch.api.privacy import bp as privacy_bp
     from dispatch.api.requests import bp as requests_bp
 
     install_bounds(app)
     register_error_handlers(app)
-    for bp in (health_bp, auth_bp, requests_bp, offers_bp, board_bp, places_bp, links_bp):
+    for bp in (health_bp, auth_bp, requests_bp, offers_bp, board_bp, places_bp, links_bp,
+               privacy_bp):
         app.register_blueprint(bp)
     from dispatch.extensions import csrf
 

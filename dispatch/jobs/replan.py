@@ -1,4 +1,4 @@
-"""The periodic pass: expire offers, then re-plan the quarters' open days.
+"""The periodic pass: expire offers, anonymise old rides, then re-plan the quarters' open days.
 
 Each day is re-planned on a snapshot and written in its own unit of work under the day's lock
 (see :mod:`dispatch.services.replan`). With several processes on PostgreSQL, a transaction-scoped
@@ -25,6 +25,7 @@ from dispatch.extensions import db
 from dispatch.models import RideRequest
 from dispatch.services.clock import local_now
 from dispatch.services.offers import expire_offers
+from dispatch.services.privacy import apply_retention
 from dispatch.services.replan import replan_day
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,10 @@ def run_pass(app: Flask, *, seconds: float | None = None) -> dict[str, int]:
     """
     settings = app.config["SETTINGS"]
     out = {"expired": 0, "days": 0, "trips_changed": 0, "placed": 0, "gave_way": 0,
-           "skipped": 0}
+           "skipped": 0, "anonymised": 0}
     with app.app_context():
         out["expired"] = expire_offers(settings)
+        out["anonymised"] = apply_retention(settings)
         with replan_lock() as mine:
             if not mine:
                 out["skipped"] = 1

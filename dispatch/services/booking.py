@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -238,6 +239,14 @@ BACK_TO_REQUESTED = {
 }
 
 
+def _editable(req: RideRequest) -> dict[str, Any]:
+    """What an edit may change, as plain values for the audit log."""
+    return {"time": req.requested_time.isoformat(), "time_mode": req.time_mode,
+            "pickup": [req.pickup_address, req.pickup_lat, req.pickup_lon],
+            "dropoff": [req.dropoff_address, req.dropoff_lat, req.dropoff_lon],
+            "passengers": req.passengers, "notes": req.notes}
+
+
 @plan_writer
 def edit_request(actor: Person, request_id: int, cmd: EditRide,
                  settings: Settings) -> RideRequest:
@@ -262,6 +271,7 @@ def edit_request(actor: Person, request_id: int, cmd: EditRide,
         from dispatch.errors import InvalidTransition
 
         raise InvalidTransition("Diese Fahrt läuft schon oder ist beendet.", current=state.value)
+    before = _editable(req)
     for end, place in (("pickup", cmd.pickup), ("dropoff", cmd.dropoff)):
         if place is not None:
             setattr(req, f"{end}_address", place.address)
@@ -279,7 +289,9 @@ def edit_request(actor: Person, request_id: int, cmd: EditRide,
     remove_from_plans(req)
     for step in BACK_TO_REQUESTED[state]:
         req.move_to(step, reason_code=None, reason_text=None)
-    audit(actor, "request.edited", "ride_request", req.id, fields=cmd.changed())
+    after = _editable(req)
+    audit(actor, "request.edited", "ride_request", req.id,
+          changes={k: [before[k], after[k]] for k in before if before[k] != after[k]})
     place_new(req, actor, settings)
     commit()
     return req

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +76,3 @@ class EditRide:
                    dropoff=Place.of(data["dropoff"]) if data.get("dropoff") else None,
                    passengers=data.get("passengers"), notes=data.get("notes"))
 
-    def changed(self) -> list[str]:
-        """Names of the fields this edit changes."""
-        return sorted(f.name for f in fields(self) if getattr(self, f.name) is not None)

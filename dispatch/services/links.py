@@ -16,6 +16,7 @@ from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import RideRequest
+from dispatch.services.audit import acting_via
 from dispatch.services.audit import audit
 from dispatch.settings import Settings
 
@@ -60,10 +61,11 @@ def use_token(settings: Settings, token: str) -> RideRequest:
 
     req, action = read_token(settings, token)
     resident: Person = req.resident
-    if action == "cancel":
-        if RequestState(req.state) in TERMINAL:
-            return req
-        return cancel_request(resident, req.id, settings)
-    audit(resident, "request.confirmed", "ride_request", req.id, via="link")
-    db.session.commit()
+    with acting_via("link"):
+        if action == "cancel":
+            if RequestState(req.state) in TERMINAL:
+                return req
+            return cancel_request(resident, req.id, settings)
+        audit(resident, "request.confirmed", "ride_request", req.id)
+        db.session.commit()
     return req
