@@ -527,10 +527,12 @@ def test_decline_against_expiry_passes_the_request_on_once(live: Live) -> None:
 
 
 def test_edit_against_replan_keeps_the_edit_and_the_plans(live: Live) -> None:
-    """6 rounds: a coordinator moves a booked ride by 20 minutes (PATCH) while the background
+    """8 rounds: a coordinator moves a booked ride by 20 minutes (PATCH) while the background
     re-plan runs in the test process on the same database; the PATCH lands at different moments
-    of the re-plan. Answers are 200, 409 or 422 in the envelope and the re-plan raises nothing;
-    a 200 edit is stored with its new time, and the plans stay sound."""
+    of the re-plan (once mid-solve, then around the end of the solve, when the re-plan checks
+    whether the day changed and writes its plans). Answers are 200, 409 or 422 in the
+    envelope and the re-plan raises nothing; a 200 edit is stored with its new time, and the
+    plans stay sound."""
     from dispatch.jobs.replan import run_pass
 
     settings = live.app.config["SETTINGS"]
@@ -545,7 +547,7 @@ def test_edit_against_replan_keeps_the_edit_and_the_plans(live: Live) -> None:
     def replan() -> dict[str, int]:
         return run_pass(live.app)
 
-    for n in range(6):
+    for n, at in enumerate([0.5, 0.9, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3]):
         ledger.rounds += 1
         rids = [book_offered(residents[k], k, 10 * k) for k in range(6)]
         target = rids[n % len(rids)]
@@ -554,7 +556,7 @@ def test_edit_against_replan_keeps_the_edit_and_the_plans(live: Live) -> None:
             partial(call, "edit", coord, "PATCH", f"/api/v1/requests/{target}",
                     {"time": new_time.isoformat(), "time_mode": "pickup_after"}),
             replan,
-            delays=[solve_s * (0.5 + 0.15 * n), 0.0])
+            delays=[solve_s * at, 0.0])
         if not isinstance(counts, dict):
             ledger.fail(n, f"run_pass {counts}")
         ledger.check_answers([edit], {200, *CONFLICT_OR_REFUSED}, n)
