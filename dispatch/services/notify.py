@@ -1,6 +1,14 @@
-"""Publish what changed to the rooms that need to know (delivered after commit)."""
+"""Tell the rooms that need to know what changed.
+
+A unit of work only notes which requests, offers and trips it changed; after the commit each is
+read once, with eager loads, and pushed once (``request.updated``, ``offer.created``,
+``trip.updated``). Nothing is serialised while the quarter-day's lock is held.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,54 +26,47 @@ from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
 from dispatch.services.serialize import trip_dict
 
-_TRIPS = "dispatch_changed_trips"
+_CHANGES = "dispatch_changes"
+
+
+@dataclass
+class Changes:
+    """Ids of what one unit of work changed, to be pushed after its commit."""
+
+    requests: set[int] = field(default_factory=set)
+    offers: set[int] = field(default_factory=set)
+    trips: set[int] = field(default_factory=set)
+
+
+def _changes() -> Changes:
+    found = db.session.info.get(_CHANGES)
+    if found is None:
+        found = db.session.info[_CHANGES] = Changes()
+    return found  # type: ignore[no-any-return]
+
+
+def _id_of(row: RideRequest | Offer | Trip) -> int:
+    if row.id is None:
+        db.session.flush()
+    return int(row.id)
 
 
 def request_changed(req: RideRequest) -> None:
-    """Tell the resident, the volunteers involved and the quarter's board."""
-    db.session.flush()
-    rooms = {user_room(req.resident_id), staff_room(req.quarter_slug)}
-    for (vid,) in db.session.query(Offer.volunteer_id).filter_by(request_id=req.id).distinct():
-        rooms.add(user_room(vid))
-    events.publish(db.session, "request.updated", {"request": request_dict(req)}, *sorted(rooms))
+    """Tell the resident, the volunteers involved and the quarter's board (after commit)."""
+    _changes().requests.add(_id_of(req))
     board_changed(req.quarter_slug)
 
 
 def offer_created(offer: Offer) -> None:
-    db.session.flush()
-    events.publish(db.session, "offer.created", {"offer": offer_dict(offer)},
-                   user_room(offer.volunteer_id))
+    """Tell the volunteer of a new offer (after commit)."""
+    _changes().offers.add(_id_of(offer))
 
 
 def trip_changed(trip: Trip) -> None:
-    """Note that the trip changed: one ``trip.updated`` goes out after the commit, however many
-    of its stops this unit of work touched (see :func:`push_changed_trips`)."""
-    if trip.id is None:
-        db.session.flush()
-    db.session.info.setdefault(_TRIPS, set()).add(trip.id)
+    """Tell the volunteer and the board of a changed trip: one ``trip.updated`` after the
+    commit, however many of its stops the unit of work touched."""
+    _changes().trips.add(_id_of(trip))
     board_changed(trip.quarter_slug)
-
-
-def take_changed_trips() -> set[int]:
-    """The ids of the trips changed in this unit of work (call just before the commit)."""
-    return set(db.session.info.pop(_TRIPS, set()))
-
-
-def push_changed_trips(trip_ids: set[int]) -> None:
-    """After the commit: read each changed trip once, with its stops eagerly loaded, and push
-    it to its volunteer and the quarter's board. The read ends its own transaction, so the
-    session holds none after a unit of work (and sees the next change of anyone else)."""
-    if not trip_ids:
-        return
-    trips = db.session.scalars(select(Trip).where(Trip.id.in_(trip_ids)).options(
-        selectinload(Trip.volunteer),
-        selectinload(Trip.stops).selectinload(TripStop.request).selectinload(RideRequest.resident)
-        .selectinload(Person.resident))).all()
-    for trip in trips:
-        events.deliver_now(events.Event(
-            "trip.updated", {"trip": trip_dict(trip)},
-            (user_room(trip.volunteer_id), staff_room(trip.quarter_slug))))
-    db.session.rollback()
 
 
 def board_changed(quarter: str) -> None:
@@ -75,3 +76,47 @@ def board_changed(quarter: str) -> None:
         return
     pending.add(quarter)
     events.publish(db.session, "board.changed", {"quarter": quarter}, staff_room(quarter))
+
+
+def take_changes() -> Changes:
+    """What this unit of work changed (call just before the commit)."""
+    return db.session.info.pop(_CHANGES, None) or Changes()  # type: ignore[no-any-return]
+
+
+def push_changes(changes: Changes) -> None:
+    """After the commit: read what changed, push each once, and end the read transaction (so
+    the session holds none after a unit of work and sees the next change of anyone else)."""
+    if changes.requests:
+        _push_requests(changes.requests)
+    if changes.offers:
+        for offer in db.session.scalars(select(Offer).where(Offer.id.in_(changes.offers))
+                                        .order_by(Offer.id)):
+            events.deliver_now(events.Event("offer.created", {"offer": offer_dict(offer)},
+                                             (user_room(offer.volunteer_id),)))
+    if changes.trips:
+        _push_trips(changes.trips)
+    db.session.rollback()
+
+
+def _push_requests(ids: set[int]) -> None:
+    volunteers: dict[int, set[int]] = {}
+    for rid, vid in db.session.execute(select(Offer.request_id, Offer.volunteer_id)
+                                       .where(Offer.request_id.in_(ids)).distinct()):
+        volunteers.setdefault(rid, set()).add(vid)
+    for req in db.session.scalars(select(RideRequest).where(RideRequest.id.in_(ids)).options(
+            selectinload(RideRequest.resident).selectinload(Person.resident))
+            .order_by(RideRequest.id)):
+        rooms = {user_room(req.resident_id), staff_room(req.quarter_slug),
+                 *(user_room(v) for v in volunteers.get(req.id, ()))}
+        events.deliver_now(events.Event("request.updated", {"request": request_dict(req)},
+                                        tuple(sorted(rooms))))
+
+
+def _push_trips(ids: set[int]) -> None:
+    for trip in db.session.scalars(select(Trip).where(Trip.id.in_(ids)).options(
+            selectinload(Trip.volunteer),
+            selectinload(Trip.stops).selectinload(TripStop.request)
+            .selectinload(RideRequest.resident).selectinload(Person.resident))):
+        events.deliver_now(events.Event(
+            "trip.updated", {"trip": trip_dict(trip)},
+            (user_room(trip.volunteer_id), staff_room(trip.quarter_slug))))

@@ -117,9 +117,9 @@ def locked_days() -> list[DayKey]:
 
 
 def commit() -> None:
-    """Check the invariants of every locked day, commit, then push the trips that changed."""
-    from dispatch.services.notify import push_changed_trips
-    from dispatch.services.notify import take_changed_trips
+    """Check the invariants of every locked day, commit, then push what changed."""
+    from dispatch.services.notify import push_changes
+    from dispatch.services.notify import take_changes
     from dispatch.services.plans import invariant_violations
 
     session = db.session
@@ -132,9 +132,9 @@ def commit() -> None:
             raise PlanBroken("Diese Änderung hätte den Tagesplan durcheinandergebracht und wurde "
                              "nicht gespeichert. Bitte versuchen Sie es noch einmal oder rufen "
                              "Sie das Quartiersbüro an.")
-    trips = take_changed_trips()
+    changes = take_changes()
     session.commit()
-    push_changed_trips(trips)
+    push_changes(changes)
 
 
 def lost_race(exc: BaseException) -> bool:

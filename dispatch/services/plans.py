@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dispatch import matching
 from dispatch.domain.kinds import StopKind
@@ -120,7 +121,8 @@ def invariant_violations(quarter: str, day: datetime) -> list[str]:
     start, end = day_bounds(day)
     out: list[str] = []
     trips = db.session.scalars(select(Trip).where(Trip.quarter_slug == quarter,
-                                                  Trip.service_day == start)).all()
+                                                  Trip.service_day == start)
+                               .options(selectinload(Trip.stops))).all()
     per_volunteer = Counter(t.volunteer_id for t in trips)
     out += [f"volunteer {v} has {n} trips" for v, n in per_volunteer.items() if n > 1]
     where: dict[tuple[int, str], list[tuple[int, int]]] = {}
@@ -131,28 +133,27 @@ def invariant_violations(quarter: str, day: datetime) -> list[str]:
                 out.append(f"trip {trip.id}: stop {b.id} starts before stop {a.id} ends")
         for s in stops:
             where.setdefault((s.request_id, s.kind), []).append((trip.id, s.seq))
-    requests = db.session.scalars(select(RideRequest).where(
-        RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
-        RideRequest.requested_time < end)).all()
-    for req in requests:
-        state = RequestState(req.state)
-        pick = where.get((req.id, StopKind.PICKUP.value), [])
-        drop = where.get((req.id, StopKind.DROPOFF.value), [])
+    state_of: dict[int, str] = {rid: st for rid, st in db.session.execute(
+        select(RideRequest.id, RideRequest.state).where(
+            RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
+            RideRequest.requested_time < end))}
+    for rid, raw_state in state_of.items():
+        state = RequestState(raw_state)
+        pick = where.get((rid, StopKind.PICKUP.value), [])
+        drop = where.get((rid, StopKind.DROPOFF.value), [])
         if state in NEEDS_BOTH_STOPS:
             if len(pick) != 1 or len(drop) != 1:
-                out.append(f"request {req.id} ({state}) has {len(pick)} pick-ups and "
+                out.append(f"request {rid} ({state}) has {len(pick)} pick-ups and "
                            f"{len(drop)} drop-offs")
             elif pick[0][0] != drop[0][0] or pick[0][1] > drop[0][1]:
-                out.append(f"request {req.id}: pick-up and drop-off not in order in one trip")
+                out.append(f"request {rid}: pick-up and drop-off not in order in one trip")
         elif state in NO_STOPS and (pick or drop):
-            out.append(f"request {req.id} ({state}) still has stops")
-    ids = [r.id for r in requests]
-    if ids:
+            out.append(f"request {rid} ({state}) still has stops")
+    if state_of:
         open_offers = db.session.execute(
             select(Offer.request_id, func.count()).where(
-                Offer.request_id.in_(ids), Offer.state == OfferState.OPEN.value)
+                Offer.request_id.in_(list(state_of)), Offer.state == OfferState.OPEN.value)
             .group_by(Offer.request_id)).all()
-        state_of = {r.id: r.state for r in requests}
         for rid, n in open_offers:
             if n > 1:
                 out.append(f"request {rid} has {n} open offers")

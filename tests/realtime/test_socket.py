@@ -26,7 +26,9 @@ def test_each_role_gets_its_snapshot_and_its_events(quarter: Quarter) -> None:
     assert snaps["v0"]["args"][0]["offers"] == []
     assert snaps["resident"]["args"][0]["requests"] == []
 
-    rid = resident.post("/api/v1/requests", ride(tomorrow_at(9))).get_json()["request"]["id"]
+    res = resident.post("/api/v1/requests", ride(tomorrow_at(9)))
+    assert res.status_code == 201, res.get_json()
+    rid = res.get_json()["request"]["id"]
     got = {name: [e["name"] for e in c.get_received()] for name, c in sockets.items()}
     assert "board.changed" in got["coord"]
     assert "request.updated" in got["resident"]
