@@ -5,6 +5,7 @@ from dispatch.domain.kinds import StopKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.models.audit import AuditEntry
 from dispatch.models.idempotency import IdempotencyKey
+from dispatch.models.idempotency import UsedLink
 from dispatch.models.people import Person
 from dispatch.models.people import Quarter
 from dispatch.models.people import ResidentProfile
@@ -35,5 +36,6 @@ __all__ = [
     "TimeMode",
     "Trip",
     "TripStop",
+    "UsedLink",
     "VolunteerProfile",
 ]

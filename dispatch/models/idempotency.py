@@ -1,4 +1,4 @@
-"""Idempotency keys: a repeated booking with the same key returns the first answer."""
+"""Things that happen once: a booking per idempotency key, a one-click link per token."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(80))
     request_id: Mapped[int] = mapped_column(ForeignKey("ride_requests.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsedLink(db.Model):  # type: ignore[name-defined,misc]
+    """A one-click link that has been used: it works once."""
+
+    __tablename__ = "used_links"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("ride_requests.id"))
+    action: Mapped[str] = mapped_column(String(10))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

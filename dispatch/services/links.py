@@ -3,11 +3,13 @@ without logging in."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.lifecycle import TERMINAL
 from dispatch.domain.lifecycle import RequestState
@@ -16,12 +18,14 @@ from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import RideRequest
+from dispatch.models import UsedLink
 from dispatch.services.audit import acting_via
 from dispatch.services.audit import audit
 from dispatch.settings import Settings
 
 ACTIONS = ("confirm", "cancel")
 MAX_AGE_S = 14 * 24 * 3600
+USED = "Dieser Link wurde schon benutzt. Bei Fragen rufen Sie bitte das Quartiersbüro an."
 
 
 class LinkInvalid(DispatchError):
@@ -56,16 +60,23 @@ def read_token(settings: Settings, token: str) -> tuple[RideRequest, str]:
 
 
 def use_token(settings: Settings, token: str) -> RideRequest:
-    """Carry out the link's action once; using it again changes nothing."""
+    """Carry out the link's action; a link works once (a second use is refused with 410)."""
     from dispatch.services.booking import cancel_request
 
     req, action = read_token(settings, token)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    if db.session.get(UsedLink, digest) is not None:
+        raise LinkInvalid(USED)
     resident: Person = req.resident
     with acting_via("link"):
-        if action == "cancel":
-            if RequestState(req.state) in TERMINAL:
-                return req
-            return cancel_request(resident, req.id, settings)
-        audit(resident, "request.confirmed", "ride_request", req.id)
-        db.session.commit()
+        if action == "cancel" and RequestState(req.state) not in TERMINAL:
+            req = cancel_request(resident, req.id, settings)
+        elif action == "confirm":
+            audit(resident, "request.confirmed", "ride_request", req.id)
+        db.session.add(UsedLink(token_sha256=digest, request_id=req.id, action=action))
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same link at the same moment: the other one counted
+            db.session.rollback()
+            raise LinkInvalid(USED) from None
     return req
