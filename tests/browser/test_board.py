@@ -73,14 +73,28 @@ def test_phone_booking_for_a_known_resident_and_assignment_by_hand(board: Page) 
     page.locator("#phone").get_by_label(DE["booking.other_day"]).check()
     page.locator("#ph-date").fill(_in_days(3))
     page.locator("#ph-time").select_option("09:00")
+    # her walker is known (profile) and ticked; the coordinator adds a companion and a note
+    phone = page.locator("#phone")
+    expect(phone.get_by_label(DE["need.walker"], exact=True)).to_be_checked()
+    expect(phone.get_by_label(DE["need.wheelchair"], exact=True)).not_to_be_checked()
+    phone.get_by_label(DE["booking.passengers"]).select_option("2")
+    phone.get_by_label(DE["booking.notes"]).fill("Rollator, 2. Etage, bitte klingeln")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
                               and r.request.method == "POST", timeout=60_000) as booked:
         page.get_by_role("button", name=DE["board.book"]).click()
     assert booked.value.status == 201, booked.value.text()
     request_id = booked.value.json()["request"]["id"]
+    sent = json.loads(booked.value.request.post_data or "{}")
+    assert sent["mobility_aids"] == ["walker"]
+    assert sent["passengers"] == 2
+    stored = booked.value.json()["request"]
+    assert stored["mobility_aids"] == ["walker"]
+    assert stored["notes"] == "Rollator, 2. Etage, bitte klingeln"
 
     card = page.locator(f"#unassigned-list > li[data-request-id='{request_id}']")
     expect(card).to_contain_text("Elfriede")
+    expect(card.locator(".needs")).to_contain_text(DE["need.walker"])
+    expect(card.locator(".note")).to_have_text("Rollator, 2. Etage, bitte klingeln")
     # Jolanta does not drive: the board says why it cannot be done
     card.get_by_label(DE["board.volunteer"]).select_option(label="Jolanta")
     with page.expect_response(lambda r: r.url.endswith(f"/requests/{request_id}/assign"),

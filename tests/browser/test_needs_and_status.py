@@ -223,6 +223,7 @@ def test_an_unservable_ride_says_so_in_red_with_the_office_number(
     expect(state).to_have_attribute("data-tone", "problem")
     expect(state).to_have_css("color", "rgb(164, 22, 26)")  # --danger, not green or blue
     expect(card).not_to_contain_text(DE["resident.booked"])
+    expect(card).not_to_contain_text("null")
     expect(card.locator(".call-office")).to_contain_text(DE["status.call_office"])
     expect(card.locator(f".call-office a[href='{EVING_OFFICE_TEL}']")).to_contain_text(
         "0231 000001")
@@ -249,6 +250,15 @@ def test_book_again_is_quiet_asks_first_and_warns_of_the_same_ride(
     card = page.locator(f"#trip-list > li[data-request-id='{created['id']}']")
     again = card.locator("[data-again]")
     expect(again).to_be_visible()
+    # the return card tells the plan's pick-up time, not the first estimate
+    ret = api_get(resident, f"/api/v1/requests/{created['return_id']}")["request"]
+    assert ret["planned_pickup"], ret
+    ret_card = page.locator(f"#trip-list > li[data-request-id='{ret['id']}']")
+    expect(ret_card.locator("dd.when")).to_contain_text(ret["planned_pickup"][11:16])
+    if ret["planned_pickup"][11:16] != ret["time"][11:16]:
+        expect(ret_card.locator("dd.when")).not_to_contain_text(ret["time"][11:16])
+    expect(card.locator("dd.return-info")).to_contain_text(ret["planned_pickup"][11:16])
+    expect(ret_card.locator("[data-again]")).to_have_count(0)
     # not the most prominent button: quiet, no filled primary button on the card
     expect(again).to_have_class(re.compile(r"\bbtn-quiet\b"))
     expect(card.locator(".btn-primary")).to_have_count(0)
@@ -337,6 +347,17 @@ def test_other_day_is_not_split_on_a_small_phone_and_the_office_number_is_on_the
     staff_login(coordinator, "koordination.eving@example.org")
     resident = new_context(lang=lang)
     page = login_resident(resident, coordinator, "Elfriede")
+    try:
+        _other_day_and_office(page, lang, artifacts)
+    finally:
+        # ?lang= stores her language: give her German back for the other tests
+        token = resident.request.get("/api/v1/auth/csrf").json()["csrf_token"]
+        resident.request.patch("/api/v1/me", data=json.dumps({"ui_language": "de"}),
+                               headers={"Content-Type": "application/json",
+                                        "X-CSRFToken": token})
+
+
+def _other_day_and_office(page: Page, lang: str, artifacts: Path) -> None:
     page.goto(f"/app/resident?lang={lang}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
     page.locator("#act-ride").click()

@@ -140,7 +140,8 @@ function requestCard(r) {
     actions.append(h("button", { type: "button", class: "btn btn-quiet", "data-again": true,
       "aria-describedby": headingId, "aria-expanded": String(open),
       onclick: () => { openConfirm.set(r.id, "again"); render(); focusIn(r.id, "data-again-yes"); } },
-    t("resident.again")), open ? againBox(r, next, headingId) : null);
+    t("resident.again")));
+    if (open) actions.append(againBox(r, next, headingId));
   }
 
   const isReturn = r.return_of !== null && r.return_of !== undefined;
