@@ -387,10 +387,30 @@ def test_office_number_on_the_public_pages_and_a_resident_is_asked_before_loggin
     staff_login(coordinator, "koordination.eving@example.org")
     resident = new_context()
     rpage = login_resident(resident, coordinator, "Gertrud")
+
+    # a pick-up outside her quarter is said at once (item 9), one inside is not
+    outside = next(h for h in api_get(resident, "/api/v1/addresses?q=Martener&limit=30")["results"]
+                   if h["quarter"] != "eving")
+    inside = next(h for h in api_get(resident, "/api/v1/addresses?q=Evinger Berg")["results"]
+                  if h["quarter"] == "eving")
+    rpage.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
+    rpage.get_by_label(DE["booking.from_other"]).check()
+    warn = rpage.locator("#pickup-warn")
+    _pick(rpage, "#pickup", "Martener", outside["label"])
+    expect(warn).to_be_visible()
+    expect(warn).to_have_text(DE["booking.pickup_outside"].format(quarter="Eving"))
+    scroll_to(warn)
+    shot(rpage, artifacts, "booking-pickup-outside-de")
+    rpage.locator("#pickup").fill("")
+    _pick(rpage, "#pickup", "Evinger Berg", inside["label"])
+    expect(warn).to_be_hidden()
+    rpage.get_by_role("button", name=DE["common.back"]).click()
+
     rpage.get_by_role("button", name=DE["common.logout"]).click()
     box = rpage.locator("#logout-confirm")
     expect(box).to_be_visible()
     expect(box).to_contain_text(DE["logout.explain"])
+    expect(box.locator(f"a[href='{EVING_OFFICE_TEL}']")).to_be_visible()
     expect(rpage.get_by_role("button", name=DE["logout.no"])).to_be_focused()
     shot(rpage, artifacts, "logout-confirm-de")
     assert serious_violations(rpage) == []

@@ -511,7 +511,16 @@ export function bookingForm(form, p, home) {
   const dateField = form.querySelector("[data-date-field]");
   const returnField = form.querySelector("[data-return-field]");
   const pickupOther = form.querySelector("[data-pickup-other]");
-  const pickupAc = addressAutocomplete(pickupInput);
+  const pickupWarn = form.querySelector(`#${p}pickup-warn`);
+  // a pick-up outside the person's quarter is said at once (the office decides if it is possible)
+  const pickupAc = addressAutocomplete(pickupInput, (place) => {
+    const own = quarterSlugOf(me?.quarter);
+    const ownName = document.querySelector(`[data-office-quarter="${own}"]`)?.dataset.quarterName || own;
+    const outside = Boolean(own) && place.quarter !== own;
+    pickupWarn.textContent = outside ? t("booking.pickup_outside", { quarter: ownName }) : "";
+    pickupWarn.hidden = !outside;
+  });
+  pickupInput.addEventListener("input", () => { pickupWarn.hidden = true; });
   addressAutocomplete(dropoffInput);
   const dateInput = form.querySelector(`#${p}date`);
   dateInput.min = isoDay(new Date());
@@ -603,6 +612,7 @@ export function bookingForm(form, p, home) {
     form.querySelectorAll(".error").forEach((el) => { el.hidden = true; });
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     pickupAc.set(null);
+    pickupWarn.hidden = true;
   }
 
   /** Tick the aids the person is known to use (from their profile); they can untick them. */
@@ -636,6 +646,8 @@ function wireLogout() {
   if (!button) return;
   button.addEventListener("click", () => {
     if (!box || me?.role !== "resident") { logout(); return; }
+    const o = office();
+    if (o && !box.querySelector(".call-link")) box.querySelector(".explain").after(callLink(o.phone, o.name));
     box.hidden = false;
     button.setAttribute("aria-expanded", "true");
     document.getElementById("logout-no")?.focus();
