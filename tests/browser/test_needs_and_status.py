@@ -372,6 +372,9 @@ def _other_day_and_office(page: Page, lang: str, artifacts: Path) -> None:
     expect(own).to_be_visible()
     expect(own).to_contain_text("0231 000001")
     expect(page.locator("footer a[href='tel:0231000000']")).to_be_hidden()
+    if lang in ("de", "ar"):
+        scroll_to(own)
+        shot(page, artifacts, f"office-footer-{lang}")
 
 
 def test_office_number_on_the_public_pages_and_a_resident_is_asked_before_logging_out(

@@ -247,7 +247,8 @@ function showBooked(data) {
     const r = data.request || data;
     upsert(r);
     const status = residentStatus(r);
-    toast(`${t("resident.booked")} ${status.text}`, status.tone === "problem" ? "error" : "info");
+    const text = status.key === "status.requested" ? status.text : `${t("resident.booked")} ${status.text}`;
+    toast(text, status.tone === "problem" ? "error" : "info");
     announceUpdate(r);
   }
   render();
