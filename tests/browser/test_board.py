@@ -50,11 +50,23 @@ def test_phone_booking_for_a_new_resident_with_a_login_code(board: Page,
     pick_address(page, "#ph-dropoff", "Evinger Pl", "Evinger Platz")
     page.locator("#phone").get_by_label(DE["booking.tomorrow"]).check()
     page.locator("#ph-time").select_option("15:00")
+    # what the planner and the volunteer must know about her (issue item 1)
+    page.get_by_label(DE["board.gender"], exact=True).select_option("f")
+    page.locator("#phone").get_by_label("Türkçe").check()
+    page.get_by_label(DE["board.same_gender"]).select_option("soft")
+    page.get_by_label(DE["board.help_at_door"]).check()
+    page.locator("#phone").get_by_label(DE["need.walker"], exact=True).check()
     shot(page, artifacts, "board-phone-booking-de")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/residents")
                               and r.request.method == "POST", timeout=60_000) as created:
         page.get_by_role("button", name=DE["board.book"]).click()
     assert created.value.status == 201, created.value.text()
+    profile = created.value.json()["person"]["resident"]
+    assert profile["mobility_aids"] == ["walker"]
+    assert sorted(profile["languages"]) == ["de", "tr"]
+    assert profile["same_gender"] == "soft"
+    assert profile["help_at_door"] is True
+    assert created.value.json()["person"]["gender"] == "f"
     result = page.locator("#phone-result")
     expect(result).to_contain_text(DE["board.booked"].split(".")[0])
     result.get_by_role("button", name=DE["board.make_code"]).click()

@@ -240,6 +240,10 @@ form.addEventListener("submit", async (e) => {
         phone: document.getElementById("ph-phone").value.trim() || undefined,
         home: home || body.pickup,
         mobility_aids: body.mobility_aids,
+        gender: document.getElementById("ph-gender").value || undefined,
+        languages: [...form.querySelectorAll('[name="ph-lang"]:checked')].map((el) => el.value),
+        same_gender: document.getElementById("ph-same").value,
+        help_at_door: document.getElementById("ph-door").checked,
       });
       residentId = (created.person || created).id;
     }
