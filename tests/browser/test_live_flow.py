@@ -137,7 +137,7 @@ def test_booking_offer_and_acceptance_flow_live_to_every_face(
 
     # the volunteer's page receives the offer live, with a running countdown
     offer = vpage.locator("#offer-list > li[data-offer-id]").filter(has_text="Evinger Platz") \
-        .filter(has_text=DE["time.tomorrow"])
+        .filter(has_text=DE["time.tomorrow"]).filter(has_text="10:00").filter(has_text="Elfriede")
     expect(offer).to_be_visible(timeout=30_000)
     countdown = offer.locator(".countdown-time")
     expect(countdown).to_have_text(re.compile(r"\d+:\d\d"))
