@@ -132,6 +132,7 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     offers_before = api_get(volunteer, "/api/v1/offers")["offers"]
     assert all("resident_phone" not in json.dumps(o) and "555111" not in json.dumps(o)
                for o in offers_before)
+    assert "555111" not in json.dumps(api_get(volunteer, "/api/v1/trips/today"))
 
     offer.get_by_role("button", name=DE["volunteer.accept"]).click()
     pickup = vpage.locator(f"#stop-list > li[data-request-id='{request_id}']").filter(
@@ -141,6 +142,9 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     expect(pickup.locator(".note")).to_have_text(NOTE)
     call = pickup.locator("a[href='tel:0231555111']")
     expect(call).to_be_visible()
+    held = [s for t in api_get(volunteer, "/api/v1/trips/today")["trips"] for s in t["stops"]
+            if s["request_id"] == request_id]
+    assert {s.get("resident_phone") for s in held} == {"0231 555111"}
     expect(call).to_contain_text("0231 555111")
     scroll_to(pickup)
     shot(vpage, artifacts, "needs-4-volunteer-stop-phone-de")
