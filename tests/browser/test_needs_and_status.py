@@ -109,6 +109,8 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     expect(card.locator(".state")).to_have_text(DE["status.offered"])
     expect(card).not_to_contain_text(volunteer_name)
     expect(card.locator(".volunteer-name")).to_have_count(0)
+    expect(card.locator("dd.needs")).to_have_text(DE["need.wheelchair"])
+    expect(card.locator("dd.note")).to_have_text(NOTE)
     scroll_to(card)
     shot(page, artifacts, "needs-2-resident-offered-de")
 

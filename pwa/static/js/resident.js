@@ -155,6 +155,11 @@ function requestCard(r) {
     detail("resident.when", when, "when"),
     detail("resident.from", r.pickup?.address || "–"));
   if (r.planned_pickup && !isReturn) facts.append(...detail("resident.planned_pickup", fmtTime(r.planned_pickup), "planned-pickup"));
+  // what was booked, so the resident can check it: aids, people, the note for the volunteer
+  const aids = (r.mobility_aids || []).map((a) => (has(`need.${a}`) ? t(`need.${a}`) : a));
+  if (aids.length) facts.append(...detail("volunteer.needs", aids.join(", "), "needs"));
+  if (r.passengers > 1) facts.append(...detail("volunteer.passengers", t("volunteer.passengers_n", { n: r.passengers })));
+  if (r.notes) facts.append(...detail("volunteer.note", r.notes, "note"));
   const volunteer = namedVolunteer(r);
   if (volunteer) {
     facts.append(...detail(r.kind === "escort_walk" ? "resident.escort_by" : "resident.volunteer",
@@ -346,6 +351,8 @@ async function main() {
     "request.updated": (data) => {
       const r = data.request || data;
       const before = requests.get(r.id);
+      // nothing new: no re-draw, so nothing moves under the finger
+      if (before && JSON.stringify(before) === JSON.stringify(r)) return;
       upsert(r);
       render();
       if (!before || before.state !== r.state || before.volunteer?.id !== r.volunteer?.id ||
