@@ -46,6 +46,7 @@ SHELL_STATIC = (
     "js/volunteer.js",
     "js/board.js",
     "js/login.js",
+    "js/status.js",
     "icons/icon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",
@@ -106,6 +107,22 @@ def _tile_url() -> str:
     return str(current_app.config.get("TILE_URL") or os.environ.get("DISPATCH_TILE_URL", ""))
 
 
+def _tel(phone: str) -> str:
+    """A ``tel:`` URL of a phone number as written in the config ("0231 000001")."""
+    return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
+
+
+def offices() -> list[dict[str, str]]:
+    """The quarter offices and their phone numbers (public, from config/quarters/*.toml)."""
+    settings = current_app.config.get("SETTINGS")
+    out = []
+    for q in getattr(settings, "quarters", ()):
+        if q.office.phone:
+            out.append({"quarter": q.slug, "quarter_name": q.name, "name": q.office.name,
+                        "phone": q.office.phone, "tel": _tel(q.office.phone)})
+    return out
+
+
 def _page(template: str, *, face: str, title_key: str) -> Response:
     lang = choose_language()
     html = render_template(
@@ -116,6 +133,7 @@ def _page(template: str, *, face: str, title_key: str) -> Response:
         face=face,
         title_key=title_key,
         tile_url=_tile_url(),
+        offices=offices(),
         t=lambda key, **kw: translate(lang, key, **kw),
     )
     resp = Response(html, mimetype="text/html")

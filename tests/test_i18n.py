@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.api.schemas import AIDS
 from dispatch.domain.kinds import RequestKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import RequestState
@@ -30,7 +31,7 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
     "stop_action": STOP_ACTIONS,
     "stop_done": STOP_ACTIONS,
     "stop_status": ("planned", "arrived", "done"),  # dispatch.services.serialize.stop_dict
-    "need": ("walker", "wheelchair", "help_at_door"),  # demo residents' aids, help at the door
+    "need": (*AIDS, "help_at_door"),  # every aid the API accepts, help at the door
     "lang": LANGUAGES,
 }
 
@@ -132,3 +133,43 @@ def test_a_missing_key_is_detected(tmp_path: Path,
     found = {m.group(2) for m in CALL.finditer(text)} | set(DATA_ATTR.findall(text))
     assert found == {"resident.no_such_key", "board.nope", "volunteer.missing"}
     assert not found & set(catalogues["de"])
+
+
+STATUS_JS = PWA_ROOT / "static" / "js" / "status.js"
+STATUS_ENTRY = re.compile(r"^  ([a-z_]+): \{(.*)\},$", re.MULTILINE)
+STATUS_KEY = re.compile(r'\b(key|walk|at_door): "(status\.[a-z_]+)"')
+
+
+def _status_mapping() -> dict[str, dict[str, str]]:
+    """The resident's status sentences per request state, read from pwa/static/js/status.js."""
+    text = STATUS_JS.read_text(encoding="utf-8")
+    block = text[text.index("export const RESIDENT_STATUS = {"):]
+    block = block[:block.index("\n};")]
+    return {state: dict(STATUS_KEY.findall(body)) for state, body in STATUS_ENTRY.findall(block)}
+
+
+def test_every_request_state_has_one_resident_sentence_in_all_languages(
+        catalogues: dict[str, dict[str, str]]) -> None:
+    """One mapping (status.js) covers every state of the state machine, in all five languages;
+    a volunteer is named only from "accepted" on, never while the ride is only offered."""
+    mapping = _status_mapping()
+    assert set(mapping) == {s.value for s in RequestState}
+    assert all("key" in keys for keys in mapping.values())
+    for lang, cat in catalogues.items():
+        for state, keys in mapping.items():
+            for key in keys.values():
+                assert cat.get(key, "").strip(), f"{lang}.json: no sentence {key} for {state}"
+    text = STATUS_JS.read_text(encoding="utf-8")
+    named = {state for state, body in STATUS_ENTRY.findall(text) if "named: true" in body}
+    with_name = {state for state, keys in mapping.items()
+                 if "{name}" in catalogues["de"][keys["key"]]}
+    assert not named & {"requested", "planned", "offered"}, "a volunteer named before accepting"
+    assert with_name <= named
+    assert {"accepted", "en_route", "picked_up"} <= with_name
+    assert "accepted_walk" in mapping["accepted"]["walk"]
+    assert "at_door" in mapping["en_route"]["at_door"]
+    de = catalogues["de"]
+    assert de[mapping["accepted"]["key"]] == "Es fährt {name}."
+    assert de[mapping["accepted"]["walk"]] == "Es begleitet Sie {name}."
+    assert "wartet vor der Tür" in de[mapping["en_route"]["at_door"]]
+    assert "wir fragen gerade ehrenamtliche" in de[mapping["offered"]["key"]].lower()

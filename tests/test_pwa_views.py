@@ -103,3 +103,17 @@ def test_service_worker_has_root_scope_and_caches_an_existing_shell(client: Flas
     assert "/static/i18n/ar.json" in shell
     for url in shell:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p != "/app/board"])
+def test_every_page_but_the_board_has_the_office_numbers_as_tel_links(
+        client: FlaskClient, path: str) -> None:
+    html = client.get(f"{path}?lang=de").get_data(as_text=True)
+    # config/quarters/*.toml, [office] phone
+    assert 'href="tel:0231000001"' in html
+    assert 'href="tel:0231000000"' in html
+    assert 'data-office-quarter="eving"' in html
+
+
+def test_the_board_has_no_office_footer(client: FlaskClient) -> None:
+    assert 'class="office-footer"' not in client.get("/app/board?lang=de").text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dispatch.domain.lifecycle import COMMITTED
 from dispatch.domain.lifecycle import LABELS_DE
 from dispatch.domain.lifecycle import RequestState
 from dispatch.extensions import db
@@ -77,6 +78,8 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
         "window": [iso(req.window_start), iso(req.window_end)],
         "planned_pickup": iso(pick.planned_arrival) if pick else None,
         "planned_dropoff": iso(drop.planned_arrival) if drop else None,
+        # the volunteer reported "arrived" at the pick-up: waiting at the door
+        "pickup_arrived": bool(pick is not None and pick.arrived_at is not None),
         "volunteer": volunteer,
         "passengers": req.passengers, "mobility_aids": list(req.mobility_aids),
         "return_of": req.return_of_id, "return_id": return_row[0] if return_row else None,
@@ -101,7 +104,18 @@ def stop_dict(s: TripStop) -> dict[str, Any]:
             "planned_departure": iso(s.planned_departure), "request_id": s.request_id,
             "request_state": s.request.state, "locked": s.locked,
             "resident_first_name": s.request.resident.first_name,
-            "needs": needs_of(s.request.resident), "status": status}
+            "needs": needs_of(s.request.resident), "status": status,
+            "request_kind": s.request.kind, "mobility_aids": list(s.request.mobility_aids),
+            "passengers": s.request.passengers, "notes": s.request.notes,
+            **_resident_phone(s)}
+
+
+def _resident_phone(s: TripStop) -> dict[str, Any]:
+    """The resident's phone, only while the trip's volunteer holds (has accepted) the ride."""
+    req = s.request
+    if RequestState(req.state) not in COMMITTED or not req.resident.phone:
+        return {}
+    return {"resident_phone": req.resident.phone}
 
 
 def trip_dict(t: Trip) -> dict[str, Any]:

@@ -50,11 +50,23 @@ def test_phone_booking_for_a_new_resident_with_a_login_code(board: Page,
     pick_address(page, "#ph-dropoff", "Evinger Pl", "Evinger Platz")
     page.locator("#phone").get_by_label(DE["booking.tomorrow"]).check()
     page.locator("#ph-time").select_option("15:00")
+    # what the planner and the volunteer must know about her (issue item 1)
+    page.get_by_label(DE["board.gender"], exact=True).select_option("f")
+    page.locator("#phone").get_by_label("Türkçe").check()
+    page.get_by_label(DE["board.same_gender"]).select_option("soft")
+    page.get_by_label(DE["board.help_at_door"]).check()
+    page.locator("#phone").get_by_label(DE["need.walker"], exact=True).check()
     shot(page, artifacts, "board-phone-booking-de")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/residents")
                               and r.request.method == "POST", timeout=60_000) as created:
         page.get_by_role("button", name=DE["board.book"]).click()
     assert created.value.status == 201, created.value.text()
+    profile = created.value.json()["person"]["resident"]
+    assert profile["mobility_aids"] == ["walker"]
+    assert sorted(profile["languages"]) == ["de", "tr"]
+    assert profile["same_gender"] == "soft"
+    assert profile["help_at_door"] is True
+    assert created.value.json()["person"]["gender"] == "f"
     result = page.locator("#phone-result")
     expect(result).to_contain_text(DE["board.booked"].split(".")[0])
     result.get_by_role("button", name=DE["board.make_code"]).click()
@@ -73,14 +85,28 @@ def test_phone_booking_for_a_known_resident_and_assignment_by_hand(board: Page) 
     page.locator("#phone").get_by_label(DE["booking.other_day"]).check()
     page.locator("#ph-date").fill(_in_days(3))
     page.locator("#ph-time").select_option("09:00")
+    # her walker is known (profile) and ticked; the coordinator adds a companion and a note
+    phone = page.locator("#phone")
+    expect(phone.get_by_label(DE["need.walker"], exact=True)).to_be_checked()
+    expect(phone.get_by_label(DE["need.wheelchair"], exact=True)).not_to_be_checked()
+    phone.get_by_label(DE["booking.passengers"]).select_option("2")
+    phone.get_by_label(DE["booking.notes"]).fill("Rollator, 2. Etage, bitte klingeln")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
                               and r.request.method == "POST", timeout=60_000) as booked:
         page.get_by_role("button", name=DE["board.book"]).click()
     assert booked.value.status == 201, booked.value.text()
     request_id = booked.value.json()["request"]["id"]
+    sent = json.loads(booked.value.request.post_data or "{}")
+    assert sent["mobility_aids"] == ["walker"]
+    assert sent["passengers"] == 2
+    stored = booked.value.json()["request"]
+    assert stored["mobility_aids"] == ["walker"]
+    assert stored["notes"] == "Rollator, 2. Etage, bitte klingeln"
 
     card = page.locator(f"#unassigned-list > li[data-request-id='{request_id}']")
     expect(card).to_contain_text("Elfriede")
+    expect(card.locator(".needs")).to_contain_text(DE["need.walker"])
+    expect(card.locator(".note")).to_have_text("Rollator, 2. Etage, bitte klingeln")
     # Jolanta does not drive: the board says why it cannot be done
     card.get_by_label(DE["board.volunteer"]).select_option(label="Jolanta")
     with page.expect_response(lambda r: r.url.endswith(f"/requests/{request_id}/assign"),

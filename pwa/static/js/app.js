@@ -175,6 +175,7 @@ export async function loadMe({ require = true } = {}) {
     return null;
   }
   document.getElementById("logout")?.removeAttribute("hidden");
+  showOwnOffice(me.quarter);
   const explicit = new URLSearchParams(location.search).get("lang");
   if (explicit && LANGUAGES.includes(explicit)) {
     if (me.ui_language !== explicit) await setLanguage(explicit, { save: true });
@@ -182,6 +183,40 @@ export async function loadMe({ require = true } = {}) {
     await setLanguage(me.ui_language, { save: false });
   }
   return me;
+}
+
+// ---------------------------------------------------------------- the quarter office
+function quarterSlugOf(q) { return q && typeof q === "object" ? q.slug : q || ""; }
+
+/** Show only the office of `quarter` in the page's footer (all of them when unknown). */
+export function showOwnOffice(quarter) {
+  const slug = quarterSlugOf(quarter);
+  const items = [...document.querySelectorAll("[data-office-quarter]")];
+  if (!slug || !items.some((li) => li.dataset.officeQuarter === slug)) return;
+  items.forEach((li) => { li.hidden = li.dataset.officeQuarter !== slug; });
+}
+
+/** `{name, phone, tel}` of the person's quarter office (from the page's footer), or null. */
+export function office(quarter = me?.quarter) {
+  const slug = quarterSlugOf(quarter);
+  const items = [...document.querySelectorAll("[data-office-quarter]")];
+  const li = items.find((x) => x.dataset.officeQuarter === slug) || (items.length === 1 ? items[0] : null);
+  const a = li?.querySelector("a[href^='tel:']");
+  if (!a) return null;
+  return { name: a.dataset.officeName || "", phone: a.dataset.officePhone,
+    tel: a.getAttribute("href") };
+}
+
+/** The `tel:` URL of a phone number as people write it ("0231 123456"). */
+export function telUrl(phone) {
+  return `tel:${String(phone || "").replace(/[^\d+]/g, "")}`;
+}
+
+/** A big "Anrufen: <who> <number>" link (tel:), built from text only. */
+export function callLink(phone, who, cls = "btn btn-secondary call-link") {
+  return h("a", { class: cls, href: telUrl(phone) },
+    h("span", { text: t("common.call") }), " ", who ? h("span", { text: who }) : null, who ? " " : null,
+    h("bdi", { class: "phone", dir: "ltr", text: phone }));
 }
 
 export async function logout() {
@@ -476,7 +511,16 @@ export function bookingForm(form, p, home) {
   const dateField = form.querySelector("[data-date-field]");
   const returnField = form.querySelector("[data-return-field]");
   const pickupOther = form.querySelector("[data-pickup-other]");
-  const pickupAc = addressAutocomplete(pickupInput);
+  const pickupWarn = form.querySelector(`#${p}pickup-warn`);
+  // a pick-up outside the person's quarter is said at once (the office decides if it is possible)
+  const pickupAc = addressAutocomplete(pickupInput, (place) => {
+    const own = quarterSlugOf(me?.quarter);
+    const ownName = document.querySelector(`[data-office-quarter="${own}"]`)?.dataset.quarterName || own;
+    const outside = Boolean(own) && place.quarter !== own;
+    pickupWarn.textContent = outside ? t("booking.pickup_outside", { quarter: ownName }) : "";
+    pickupWarn.hidden = !outside;
+  });
+  pickupInput.addEventListener("input", () => { pickupWarn.hidden = true; });
   addressAutocomplete(dropoffInput);
   const dateInput = form.querySelector(`#${p}date`);
   dateInput.min = isoDay(new Date());
@@ -537,10 +581,13 @@ export function bookingForm(form, p, home) {
       pickup, dropoff,
       time_mode: checked("time_mode"),
       time: isoLocal(when),
-      passengers: 1,
+      passengers: Number(form.querySelector(`#${p}passengers`)?.value || 1),
+      mobility_aids: [...form.querySelectorAll(`[name="${p}aid"]:checked`)].map((el) => el.value),
     };
     if (returnSwitch.checked) body.return_after_minutes = Number(form.querySelector(`#${p}return-after`).value);
-    const notes = form.querySelector(`#${p}notes`).value.trim();
+    const other = form.querySelector(`#${p}aid-other`)?.value.trim();
+    const notes = [other ? `${t("need.other")}: ${other}` : "",
+      form.querySelector(`#${p}notes`).value.trim()].filter(Boolean).join(". ");
     if (notes) body.notes = notes;
     return body;
   }
@@ -565,9 +612,16 @@ export function bookingForm(form, p, home) {
     form.querySelectorAll(".error").forEach((el) => { el.hidden = true; });
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     pickupAc.set(null);
+    pickupWarn.hidden = true;
   }
 
-  return { payload, showServerErrors, reset };
+  /** Tick the aids the person is known to use (from their profile); they can untick them. */
+  function setAids(aids) {
+    const wanted = new Set(aids || []);
+    form.querySelectorAll(`[name="${p}aid"]`).forEach((el) => { el.checked = wanted.has(el.value); });
+  }
+
+  return { payload, showServerErrors, reset, setAids };
 }
 
 /** Show the home address in the form's "from home" option. */
@@ -585,6 +639,27 @@ export function registerServiceWorker() {
   });
 }
 
+/** "Abmelden": a resident is asked first (codes are one-time; a new one comes from the office). */
+function wireLogout() {
+  const button = document.getElementById("logout");
+  const box = document.getElementById("logout-confirm");
+  if (!button) return;
+  button.addEventListener("click", () => {
+    if (!box || me?.role !== "resident") { logout(); return; }
+    const o = office();
+    if (o && !box.querySelector(".call-link")) box.querySelector(".explain").after(callLink(o.phone, o.name));
+    box.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    document.getElementById("logout-no")?.focus();
+  });
+  document.getElementById("logout-yes")?.addEventListener("click", logout);
+  document.getElementById("logout-no")?.addEventListener("click", () => {
+    box.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  });
+}
+
 /** Common start-up for every page: language, switcher, banner, service worker, queue. */
 export async function boot() {
   const params = new URLSearchParams(location.search);
@@ -597,7 +672,7 @@ export async function boot() {
   document.getElementById("lang-select")?.addEventListener("change", (e) => {
     setLanguage(e.target.value, { save: true });
   });
-  document.getElementById("logout")?.addEventListener("click", logout);
+  wireLogout();
   document.getElementById("retry")?.addEventListener("click", () => location.reload());
   window.addEventListener("online", () => { showNet(); flushOutbox(); });
   window.addEventListener("offline", showNet);

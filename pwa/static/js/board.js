@@ -1,7 +1,8 @@
 // The coordinator board: volunteers, planned trips and unassigned requests (live), a map,
 // manual assignment, a phone-booking form and one-time login codes for residents.
 import {
-  ApiError, addressAutocomplete, announce, api, boot, bookingForm, connectSocket, errorText, fmtTime, fmtWhen, h,
+  ApiError, addressAutocomplete, announce, api, boot, bookingForm, callLink, connectSocket, errorText,
+  fmtTime, fmtWhen, h,
   isoLocal,
   loadMe, onLanguageChange, placeOf, showHome, t, tOr, toast,
 } from "./app.js";
@@ -74,10 +75,23 @@ function requestCard(r) {
       h("dd", { text: `${fmtWhen(r.time)} (${t(`time_mode.${r.time_mode}`)})` }),
       h("dt", { text: t("board.route") }),
       h("dd", { text: `${r.pickup?.address || "–"} → ${r.dropoff?.address || "–"}` }),
-      h("dt", { text: t("board.state") }), h("dd", { text: t(`state.${r.state}`) })),
+      h("dt", { text: t("board.state") }), h("dd", { text: t(`state.${r.state}`) }),
+      ...needFacts(r)),
     r.reason ? h("p", { class: "reason" }, h("strong", { text: `${t("board.reason")}: ` }),
       r.reason.text || r.reason.code) : null,
     board.volunteers.length ? assignBox(r.id, "u", "board.volunteer", "board.assign") : null);
+}
+
+function needFacts(r) {
+  const aids = (r.mobility_aids || []).map((a) => tOr(`need.${a}`, a));
+  const out = [];
+  if (aids.length) out.push(h("dt", { text: t("volunteer.needs") }), h("dd", { class: "needs", text: aids.join(", ") }));
+  if (r.passengers > 1) {
+    out.push(h("dt", { text: t("volunteer.passengers") }),
+      h("dd", { text: t("volunteer.passengers_n", { n: r.passengers }) }));
+  }
+  if (r.notes) out.push(h("dt", { text: t("volunteer.note") }), h("dd", { class: "note", text: r.notes }));
+  return out;
 }
 
 function tripVolunteer(trip) {
@@ -105,7 +119,8 @@ function volunteerItem(v) {
   return h("li", { class: `card compact ${v.available ? "is-available" : "is-away"}`, "data-volunteer-id": v.id },
     h("span", { class: "name", text: v.first_name }), " ",
     h("span", { class: "badge", text: t(v.available ? "board.available" : "board.not_available") }), " ",
-    h("span", { text: t("board.trip_count", { n: count }) }));
+    h("span", { text: t("board.trip_count", { n: count }) }),
+    v.phone ? h("p", {}, callLink(v.phone, v.first_name)) : null);
 }
 
 function render() {
@@ -188,6 +203,8 @@ async function loadResidents() {
 residentSelect.addEventListener("change", () => {
   newResident.hidden = residentSelect.value !== "new";
   showHome(form, selectedHome());
+  const r = residents.find((x) => String(x.id) === residentSelect.value);
+  booking.setAids(r?.resident?.mobility_aids || []);
 });
 
 async function createLoginCode(residentId, out) {
@@ -222,6 +239,11 @@ form.addEventListener("submit", async (e) => {
         first_name: first.value.trim(), last_name: document.getElementById("ph-last").value.trim(),
         phone: document.getElementById("ph-phone").value.trim() || undefined,
         home: home || body.pickup,
+        mobility_aids: body.mobility_aids,
+        gender: document.getElementById("ph-gender").value || undefined,
+        languages: [...form.querySelectorAll('[name="ph-lang"]:checked')].map((el) => el.value),
+        same_gender: document.getElementById("ph-same").value,
+        help_at_door: document.getElementById("ph-door").checked,
       });
       residentId = (created.person || created).id;
     }

@@ -1,14 +1,20 @@
 // The resident app: three big buttons, booking (also offline), my trips with live status.
 import {
-  ApiError, announce, api, boot, bookingForm, connectSocket, errorText, fmtTime, fmtWhen, greet, h,
-  isoLocal, loadMe, onLanguageChange, onOutboxChange, outbox, postOrQueue, showHome, t, toast,
+  ApiError, announce, api, boot, bookingForm, callLink, connectSocket, errorText, fmtTime, fmtWhen,
+  greet, h, has, isoLocal, loadMe, office, onLanguageChange, onOutboxChange, outbox, postOrQueue,
+  showHome, t, toast,
 } from "./app.js";
+import { namedVolunteer, residentStatus } from "./status.js";
 
 const ACTIVE = ["requested", "planned", "offered", "accepted", "en_route", "picked_up"];
 const CANCELLABLE = ["requested", "planned", "offered", "accepted", "en_route", "unservable"];
 let person = null;
 let requests = new Map();
 let kind = "ride";
+// the confirmation open on a card ("cancel" or "again"), kept across the live re-draws
+const openConfirm = new Map();
+const FOCUS_ATTRS = ["data-cancel", "data-cancel-yes", "data-cancel-no", "data-again",
+  "data-again-yes", "data-again-no"];
 
 const form = document.getElementById("booking-form");
 const booking = bookingForm(form, "", () => person?.resident?.home || null);
@@ -22,6 +28,7 @@ function openBooking(which) {
   heading.dataset.i18n = which === "escort" ? "resident.booking_escort" : "resident.booking_ride";
   heading.textContent = t(heading.dataset.i18n);
   section.hidden = false;
+  booking.setAids(person?.resident?.mobility_aids);
   heading.focus();
   section.scrollIntoView({ block: "start" });
 }
@@ -29,6 +36,7 @@ function openBooking(which) {
 function closeBooking() {
   document.getElementById("booking").hidden = true;
   booking.reset();
+  hideDuplicate();
 }
 
 function sortRequests(items) {
@@ -52,7 +60,59 @@ function detail(labelKey, value, cls) {
 }
 
 function stateText(r) {
-  return t(`state.${r.state}`);
+  return residentStatus(r).text;
+}
+
+/** The same ride (same places, same day) among the resident's rides still to come. */
+function duplicateOf(body, excludeId) {
+  const day = String(body.time || "").slice(0, 10);
+  const same = (r) => r.pickup?.address === body.pickup?.address &&
+    r.dropoff?.address === body.dropoff?.address && String(r.time || "").slice(0, 10) === day;
+  const known = [...requests.values()].find((r) => r.id !== excludeId && ACTIVE.includes(r.state) && same(r));
+  if (known) return known;
+  return outbox().map((x) => x.body || {}).find((b) => b.pickup && same(b)) || null;
+}
+
+function afterText(minutes) {
+  const key = `booking.after_${minutes}`;
+  return has(key) ? t(key) : t("resident.again_minutes", { n: minutes });
+}
+
+/** "Book again": first say what will be booked (outward and return), warn of a duplicate. */
+function againBox(r, next, headingId) {
+  const ret = r.return_id ? requests.get(r.return_id) : null;
+  const minutes = ret?.appointment_minutes;
+  const dup = duplicateOf({ pickup: r.pickup, dropoff: r.dropoff, time: next });
+  const box = h("div", { class: "confirm again-confirm", role: "group", "aria-labelledby": `${headingId}-again` },
+    h("p", { id: `${headingId}-again`, text: t("resident.again_confirm") }),
+    h("ul", { class: "plain-list again-what" },
+      h("li", { "data-again-out": true, text: t("resident.again_out", {
+        when: `${fmtWhen(next)} (${t(`time_mode.${r.time_mode}`)})`,
+        from: r.pickup?.address || "–", to: r.dropoff?.address || "–" }) }),
+      h("li", { "data-again-return": true, text: r.return_id
+        ? t("resident.again_return", { after: minutes ? afterText(minutes) : "–" })
+        : t("resident.again_no_return") })),
+    dup ? h("p", { class: "duplicate", role: "alert",
+      text: t("resident.duplicate", { when: fmtWhen(dup.time) }) }) : null,
+    h("button", { type: "button", class: "btn btn-primary", "data-again-yes": true,
+      onclick: (e) => {
+        e.target.disabled = true;
+        openConfirm.delete(r.id);
+        bookAgain(r.id, next);
+      } },
+    t(dup ? "resident.again_anyway" : "resident.again_yes")),
+    h("button", { type: "button", class: "btn btn-quiet", "data-again-no": true,
+      onclick: () => { openConfirm.delete(r.id); render(); focusIn(r.id, "data-again"); } },
+    t("resident.cancel_no")));
+  return box;
+}
+
+/** The quarter office's number as a big tel: link, with what to do (unservable, no-show). */
+function callOffice() {
+  const o = office();
+  return h("div", { class: "call-office" },
+    h("p", { text: t("status.call_office") }),
+    o ? callLink(o.phone, o.name) : null);
 }
 
 function requestCard(r) {
@@ -60,34 +120,64 @@ function requestCard(r) {
   const headingId = `req-${r.id}-h`;
   const actions = h("div", { class: "card-actions" });
   if (CANCELLABLE.includes(r.state)) {
-    const confirmBox = h("div", { class: "confirm", hidden: true, role: "group",
-      "aria-label": t("resident.cancel_confirm") },
+    const confirmBox = h("div", { class: "confirm", hidden: openConfirm.get(r.id) !== "cancel",
+      role: "group", "aria-label": t("resident.cancel_confirm") },
       h("p", { text: t("resident.cancel_confirm") }),
-      h("button", { type: "button", class: "btn btn-danger",
-        onclick: () => cancel(r.id) }, t("resident.cancel_yes")),
-      h("button", { type: "button", class: "btn btn-quiet",
-        onclick: (e) => { confirmBox.hidden = true; e.target.closest(".card").querySelector("[data-cancel]").focus(); } },
-        t("resident.cancel_no")));
+      h("button", { type: "button", class: "btn btn-danger", "data-cancel-yes": true,
+        onclick: () => { openConfirm.delete(r.id); cancel(r.id); } }, t("resident.cancel_yes")),
+      h("button", { type: "button", class: "btn btn-quiet", "data-cancel-no": true,
+        onclick: () => { openConfirm.delete(r.id); render(); focusIn(r.id, "data-cancel"); } },
+      t("resident.cancel_no")));
     actions.append(h("button", { type: "button", class: "btn btn-secondary", "data-cancel": true,
       "aria-describedby": headingId,
-      onclick: () => { confirmBox.hidden = false; confirmBox.querySelector(".btn-danger").focus(); } },
+      onclick: () => { openConfirm.set(r.id, "cancel"); render(); focusIn(r.id, "data-cancel-yes"); } },
     t("resident.cancel")), confirmBox);
   }
-  const next = againTime(r.time);
-  actions.append(h("button", { type: "button", class: "btn btn-primary", "data-again": true,
-    "aria-describedby": headingId, onclick: () => bookAgain(r.id, next) },
-  t("resident.again", { when: fmtWhen(next) })));
+  // less prominent than anything else on the card; asks before booking
+  if (r.return_of === null || r.return_of === undefined) {
+    const next = againTime(r.time);
+    const open = openConfirm.get(r.id) === "again";
+    actions.append(h("button", { type: "button", class: "btn btn-quiet", "data-again": true,
+      "aria-describedby": headingId, "aria-expanded": String(open),
+      onclick: () => { openConfirm.set(r.id, "again"); render(); focusIn(r.id, "data-again-yes"); } },
+    t("resident.again")));
+    if (open) actions.append(againBox(r, next, headingId));
+  }
 
+  const isReturn = r.return_of !== null && r.return_of !== undefined;
+  let when = `${fmtWhen(r.time)} (${t(`time_mode.${r.time_mode}`)})`;
+  // a return ride's wished time is only an estimate: the plan's pick-up time is what counts
+  if (isReturn) {
+    when = r.planned_pickup ? `${fmtWhen(r.planned_pickup)} (${t("resident.planned")})`
+      : t("resident.about", { when: fmtWhen(r.time) });
+  }
   const facts = h("dl", { class: "facts" },
-    detail("resident.when", `${fmtWhen(r.time)} (${t(`time_mode.${r.time_mode}`)})`),
+    detail("resident.when", when, "when"),
     detail("resident.from", r.pickup?.address || "–"));
-  if (r.planned_pickup) facts.append(...detail("resident.planned_pickup", fmtTime(r.planned_pickup), "planned-pickup"));
-  if (r.volunteer) facts.append(...detail("resident.volunteer", r.volunteer.first_name, "volunteer-name"));
-  if (r.return_id) facts.append(...detail("resident.return", t("resident.return_booked")));
+  if (r.planned_pickup && !isReturn) facts.append(...detail("resident.planned_pickup", fmtTime(r.planned_pickup), "planned-pickup"));
+  // what was booked, so the resident can check it: aids, people, the note for the volunteer
+  const aids = (r.mobility_aids || []).map((a) => (has(`need.${a}`) ? t(`need.${a}`) : a));
+  if (aids.length) facts.append(...detail("volunteer.needs", aids.join(", "), "needs"));
+  if (r.passengers > 1) facts.append(...detail("volunteer.passengers", t("volunteer.passengers_n", { n: r.passengers })));
+  if (r.notes) facts.append(...detail("volunteer.note", r.notes, "note"));
+  const volunteer = namedVolunteer(r);
+  if (volunteer) {
+    facts.append(...detail(r.kind === "escort_walk" ? "resident.escort_by" : "resident.volunteer",
+      volunteer.first_name, "volunteer-name"));
+  }
+  if (r.return_id) {
+    const ret = requests.get(r.return_id);
+    const text = ret?.planned_pickup
+      ? `${t("resident.return_booked")}, ${t("resident.return_at", { time: fmtTime(ret.planned_pickup) })}`
+      : t("resident.return_booked");
+    facts.append(...detail("resident.return", text, "return-info"));
+  }
+  const status = residentStatus(r);
 
-  return h("li", { class: `card state-${r.state}`, "data-request-id": r.id },
+  return h("li", { class: `card state-${r.state} tone-${status.tone}`, "data-request-id": r.id },
     h("h3", { id: headingId, text: title }),
-    h("p", { class: "state", "data-state": r.state, text: stateText(r) }),
+    h("p", { class: "state", "data-state": r.state, "data-tone": status.tone, text: status.text }),
+    status.call ? callOffice() : null,
     facts,
     r.reason ? h("p", { class: "reason", text: r.reason.text || "" }) : null,
     actions);
@@ -102,10 +192,20 @@ function pendingCard(item) {
     b.time ? h("dl", { class: "facts" }, detail("resident.when", fmtWhen(b.time))) : null);
 }
 
+/** Focus the element with `attr` on the card of request `id` (after a re-draw). */
+function focusIn(id, attr) {
+  list.querySelector(`li[data-request-id="${id}"] [${attr}]`)?.focus({ preventScroll: true });
+}
+
 function render() {
   const pending = outbox().filter((x) => x.path.startsWith("/requests"));
   const items = sortRequests([...requests.values()]);
+  // a live re-draw keeps the focus where it was (on the same button of the same card)
+  const active = document.activeElement;
+  const card = active?.closest?.("#trip-list > li[data-request-id]");
+  const attr = card && FOCUS_ATTRS.find((a) => active.hasAttribute(a));
   list.replaceChildren(...pending.map(pendingCard), ...items.map(requestCard));
+  if (attr) focusIn(card.dataset.requestId, attr);
   document.getElementById("trips-empty").hidden = pending.length + items.length > 0;
 }
 
@@ -128,7 +228,6 @@ async function loadRequests() {
 function announceUpdate(r) {
   const parts = [t("resident.update", { when: fmtWhen(r.time), state: stateText(r) })];
   if (r.planned_pickup) parts.push(t("resident.update_pickup", { time: fmtTime(r.planned_pickup) }));
-  if (r.volunteer) parts.push(t("resident.update_volunteer", { name: r.volunteer.first_name }));
   announce("trips-live", parts.join(" "));
 }
 
@@ -152,7 +251,9 @@ function showBooked(data) {
   } else {
     const r = data.request || data;
     upsert(r);
-    toast(t("resident.booked"), "ok");
+    const status = residentStatus(r);
+    const text = status.key === "status.requested" ? status.text : `${t("resident.booked")} ${status.text}`;
+    toast(text, status.tone === "problem" ? "error" : "info");
     announceUpdate(r);
   }
   render();
@@ -171,6 +272,12 @@ form.addEventListener("submit", async (e) => {
   const k = kind === "escort" ? form.querySelector('[name="kind"]:checked')?.value : "ride";
   const body = booking.payload(k || "ride");
   if (!body) return;
+  const dup = duplicateOf(body);
+  if (dup && !form.dataset.duplicateOk) {
+    showDuplicate(dup);
+    return;
+  }
+  delete form.dataset.duplicateOk;
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   try {
@@ -183,6 +290,26 @@ form.addEventListener("submit", async (e) => {
   } finally {
     button.disabled = false;
   }
+});
+
+const duplicateBox = document.getElementById("booking-duplicate");
+
+function showDuplicate(dup) {
+  duplicateBox.querySelector("[data-duplicate-text]").textContent =
+    t("resident.duplicate", { when: fmtWhen(dup.time) });
+  duplicateBox.hidden = false;
+  duplicateBox.querySelector("button").focus();
+}
+
+function hideDuplicate() {
+  duplicateBox.hidden = true;
+  delete form.dataset.duplicateOk;
+}
+
+duplicateBox.querySelector("button").addEventListener("click", () => {
+  form.dataset.duplicateOk = "1";
+  duplicateBox.hidden = true;
+  form.requestSubmit();
 });
 
 document.getElementById("act-ride").addEventListener("click", () => openBooking("ride"));
@@ -224,6 +351,8 @@ async function main() {
     "request.updated": (data) => {
       const r = data.request || data;
       const before = requests.get(r.id);
+      // nothing new: no re-draw, so nothing moves under the finger
+      if (before && JSON.stringify(before) === JSON.stringify(r)) return;
       upsert(r);
       render();
       if (!before || before.state !== r.state || before.volunteer?.id !== r.volunteer?.id ||

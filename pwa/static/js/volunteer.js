@@ -1,7 +1,7 @@
 // The volunteer app: availability, offers arriving live with a countdown, today's stops, map.
 import {
-  ApiError, announce, api, boot, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen, greet, h,
-  isoDay,
+  ApiError, announce, api, boot, callLink, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen,
+  greet, h, isoDay,
   loadMe, onLanguageChange, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, drawRoute, fitOverlays, showStreets } from "./map.js";
@@ -80,13 +80,24 @@ shiftForm.addEventListener("submit", async (e) => {
 });
 
 // ---------------------------------------------------------------- offers
-function needsText(needs) {
-  if (!needs) return "";
+/** The aids of this ride (as booked), and help at the door from the person's profile. */
+function needsText(aids, needs) {
   const parts = [];
-  const aids = Array.isArray(needs) ? needs : needs.mobility_aids || [];
-  aids.forEach((n) => parts.push(typeof n === "string" ? tOr(`need.${n}`, n) : n.text || n.code || ""));
-  if (needs.help_at_door) parts.push(t("need.help_at_door"));
-  return parts.filter(Boolean).join(", ");
+  (aids || []).forEach((n) => parts.push(typeof n === "string" ? tOr(`need.${n}`, n) : n.text || n.code || ""));
+  if (needs?.help_at_door) parts.push(t("need.help_at_door"));
+  return [...new Set(parts.filter(Boolean))].join(", ");
+}
+
+/** What the volunteer must know before accepting: aids, how many people, the note. */
+function needFacts({ aids, needs, passengers, notes }) {
+  const out = [h("dt", { text: t("volunteer.needs") }),
+    h("dd", { class: "needs", text: needsText(aids, needs) || t("volunteer.no_needs") })];
+  if (passengers > 1) {
+    out.push(h("dt", { text: t("volunteer.passengers") }),
+      h("dd", { class: "passengers", text: t("volunteer.passengers_n", { n: passengers }) }));
+  }
+  if (notes) out.push(h("dt", { text: t("volunteer.note") }), h("dd", { class: "note", text: notes }));
+  return out;
 }
 
 function offerCard(id) {
@@ -103,12 +114,14 @@ function offerCard(id) {
       h("dd", { text: fmtTime(r.planned_pickup) }));
   }
   if (r.resident) {
-    facts.append(h("dt", { text: t("volunteer.resident") }),
-      h("dd", { text: [r.resident.first_name, needsText(r.resident.needs)].filter(Boolean).join(" – ") }));
+    facts.append(h("dt", { text: t("volunteer.resident") }), h("dd", { text: r.resident.first_name }));
   }
+  facts.append(...needFacts({ aids: r.mobility_aids ?? r.resident?.needs?.mobility_aids,
+    needs: r.resident?.needs, passengers: r.passengers, notes: r.notes }));
   return h("li", { class: "card offer", "data-offer-id": id, "aria-labelledby": headingId },
     h("h3", { id: headingId, text: `${t(`kind.${r.kind || "ride"}`)}: ${r.dropoff?.address || ""}` }),
     facts,
+    h("p", { class: "hint", text: t("volunteer.phone_later") }),
     h("p", { class: "countdown" },
       h("span", { text: t("volunteer.answer_within") }), " ",
       h("strong", { class: "countdown-time", "data-countdown": id }, "")),
@@ -193,14 +206,19 @@ function stopActions(stop) {
 
 function stopItem(stop) {
   const headingId = `stop-${stop.id}-h`;
-  const who = [stop.resident_first_name, needsText(stop.needs)].filter(Boolean).join(" – ");
+  const who = stop.resident_first_name || "";
+  const facts = h("dl", { class: "facts" }, ...needFacts({
+    aids: stop.mobility_aids ?? stop.needs?.mobility_aids, needs: stop.needs,
+    passengers: stop.passengers, notes: stop.notes }));
   return h("li", { class: `card stop stop-${stop.kind}`, "data-stop-id": stop.id,
     "data-request-id": stop.request_id },
     h("p", { class: "stop-time" }, h("time", { datetime: stop.planned_arrival || "" },
       String(stop.planned_arrival || "").slice(0, 10) === isoDay(new Date())
         ? fmtTime(stop.planned_arrival) : fmtWhen(stop.planned_arrival))),
     h("h3", { id: headingId, text: `${t(`stop.${stop.kind}`)}: ${stop.address || ""}` }),
-    who ? h("p", { text: who }) : null,
+    who ? h("p", { class: "who", text: who }) : null,
+    stop.kind === "pickup" ? facts : null,
+    stop.resident_phone && !DONE.has(stop.status) ? callLink(stop.resident_phone, who) : null,
     h("p", { class: "state", "data-state": stop.status || "", text: tOr(`stop_status.${stop.status || "planned"}`, stop.status) }),
     h("div", { class: "card-actions" }, stopActions(stop).map((action) => h("button", {
       type: "button", class: `btn ${action === "no_show" ? "btn-danger" : "btn-primary"}`,
