@@ -59,12 +59,20 @@ def _stops_of(req: RideRequest) -> tuple[TripStop | None, TripStop | None]:
     return pick, drop
 
 
+#: States in which no volunteer has taken the ride yet: nobody is named as its volunteer.
+NOT_YET_TAKEN = frozenset({RequestState.REQUESTED, RequestState.PLANNED, RequestState.OFFERED,
+                           RequestState.UNSERVABLE, RequestState.CANCELLED})
+
+
 def request_dict(req: RideRequest) -> dict[str, Any]:
     pick, drop = _stops_of(req)
-    volunteer = None
-    if pick is not None and req.state not in (RequestState.REQUESTED, RequestState.PLANNED):
+    volunteer = offered_to = None
+    if pick is not None and RequestState(req.state) not in NOT_YET_TAKEN:
         v = pick.trip.volunteer
         volunteer = {"id": v.id, "first_name": v.first_name}
+    elif pick is not None and req.state == RequestState.OFFERED:
+        v = pick.trip.volunteer
+        offered_to = {"id": v.id, "first_name": v.first_name}
     return_row = db.session.query(RideRequest.id).filter_by(return_of_id=req.id).first()
     return {
         "id": req.id, "kind": req.kind, "state": req.state,
@@ -80,7 +88,8 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
         "planned_dropoff": iso(drop.planned_arrival) if drop else None,
         # the volunteer reported "arrived" at the pick-up: waiting at the door
         "pickup_arrived": bool(pick is not None and pick.arrived_at is not None),
-        "volunteer": volunteer,
+        "volunteer": volunteer,  # only once a volunteer has taken the ride
+        "offered_to": offered_to,  # whom it is being offered to (the board)
         "passengers": req.passengers, "mobility_aids": list(req.mobility_aids),
         "return_of": req.return_of_id, "return_id": return_row[0] if return_row else None,
         "appointment_minutes": req.appointment_minutes,

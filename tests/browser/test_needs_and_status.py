@@ -102,7 +102,8 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     assert stored["passengers"] == 2
     assert stored["notes"] == NOTE
     assert stored["state"] == "offered", stored
-    volunteer_name = stored["volunteer"]["first_name"]
+    assert stored["volunteer"] is None  # not named before accepting, not even in the API
+    volunteer_name = stored["offered_to"]["first_name"]
 
     # while only offered, the resident is not told who drives
     card = page.locator(f"#trip-list > li[data-request-id='{request_id}']")
