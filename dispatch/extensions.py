@@ -64,6 +64,24 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 @sa_event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Connection) -> None:
-    """Begin SQLite transactions ourselves: deferred, or immediate for a plan writer."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")
+    """A plan writer's SQLite transaction begins with ``BEGIN IMMEDIATE`` (the write lock at
+    once); any other begins at its first write (see :func:`_sqlite_begin_at_first_write`)."""
+    if conn.dialect.name == "sqlite" and sqlite_begin_immediate.get():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@sa_event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin_at_first_write(conn: Connection, cursor: object, statement: str,
+                                 *_: object) -> None:
+    """Reads outside a write see the newest data; a write begins a deferred transaction that
+    lasts until commit or rollback (so the unit of work stays atomic and never has to upgrade
+    an old read snapshot to a write)."""
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction and \
+            statement.lstrip()[:7].upper().startswith(_WRITES):
+        raw.execute("BEGIN")

@@ -6,7 +6,6 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import request as http_request
-from sqlalchemy import select
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
@@ -14,8 +13,6 @@ from dispatch.api.schemas import QuarterQuery
 from dispatch.api.schemas import ResidentIn
 from dispatch.api.schemas import VolunteerIn
 from dispatch.errors import NotAllowed
-from dispatch.extensions import db
-from dispatch.models import Person
 from dispatch.models import Role
 from dispatch.services.access import may_see_quarter
 from dispatch.services.access import require_role
@@ -39,14 +36,7 @@ def get_board(query: dict[str, Any]) -> dict[str, Any]:
     quarter = query.get("quarter") or person.quarter_slug
     if not quarter or not may_see_quarter(person, quarter):
         raise NotAllowed("Dieses Quartier gehört nicht zu Ihrem Bereich.")
-    out = board(quarter, local_now())
-    # the office calls its volunteers: their phone numbers (coordinators and admins only)
-    ids = [v["id"] for v in out["volunteers"]]
-    phones = dict(db.session.execute(
-        select(Person.id, Person.phone).where(Person.id.in_(ids))).tuples().all()) if ids else {}
-    for v in out["volunteers"]:
-        v["phone"] = phones.get(v["id"])
-    return out
+    return board(quarter, local_now())
 
 
 @bp.get("/residents")

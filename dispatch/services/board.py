@@ -48,6 +48,7 @@ def board(quarter: str, now: datetime) -> dict[str, Any]:
         prof = v.volunteer
         vol_out.append({
             "id": v.id, "first_name": v.first_name, "display_name": v.display_name,
+            "phone": v.phone,  # the office calls its volunteers (the board is staff only)
             "available": bool(prof and prof.available),
             "drives": bool(prof and prof.drives),
             "escorts_on_foot": bool(prof and prof.escorts_on_foot),
