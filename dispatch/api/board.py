@@ -11,6 +11,7 @@ from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import QuarterQuery
 from dispatch.api.schemas import ResidentIn
+from dispatch.api.schemas import ResidentQuery
 from dispatch.api.schemas import VolunteerIn
 from dispatch.errors import NotAllowed
 from dispatch.models import Role
@@ -40,9 +41,10 @@ def get_board(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/residents")
-def list_residents() -> dict[str, Any]:
+@bp.input(ResidentQuery, location="query", arg_name="query")
+def list_residents(query: dict[str, Any]) -> dict[str, Any]:
     """Residents of the coordinator's quarter, filtered by name (for phone bookings)."""
-    text = (http_request.args.get("q") or "").strip()
+    text = query["q"].strip()
     return {"residents": [person_dict(p) for p in find_residents(me(), text)]}
 
 

@@ -3,7 +3,8 @@ logged-in role, with valid and invalid input; real ids of seeded rows now and th
 
 Checks per answer: no status >= 500; the answer matches the schema the document gives for its
 status (the error envelope for 404/422); every 4xx of the API is the JSON envelope
-``{"error": {"code", "message"}}`` with a message.
+``{"error": {"code", "message"}}`` with a message, and none of marshmallow's English
+defaults.
 """
 
 from __future__ import annotations
@@ -46,6 +47,34 @@ class Figures:
                 f"5xx: {sum(v for k, v in self.statuses.items() if k >= 500)}")
 
 
+def _english_defaults() -> list[str]:
+    """The start (up to a placeholder) of every default message of marshmallow's fields,
+    schemas and validators: none of them may reach people."""
+    import inspect
+
+    from marshmallow import Schema
+    from marshmallow import fields
+    from marshmallow import validate
+
+    found = set(Schema._default_error_messages.values())
+    for _, cls in inspect.getmembers(fields, inspect.isclass):
+        found |= set(getattr(cls, "default_error_messages", {}).values())
+    for _, cls in inspect.getmembers(validate, inspect.isclass):
+        found |= {v for k, v in vars(cls).items() if k.startswith("message") and
+                  isinstance(v, str)}
+        found |= {v for k, v in vars(cls).items() if k == "default_message" and
+                  isinstance(v, str)}
+    return sorted({m.split("{")[0].strip() for m in found if len(m.split("{")[0].strip()) > 6})
+
+
+ENGLISH = _english_defaults()
+
+
+def english_in(text: str) -> list[str]:
+    """marshmallow's English default messages found in ``text``."""
+    return [m for m in ENGLISH if m in text]
+
+
 def examples_per_mode() -> int:
     return int(os.environ.get("DISPATCH_FUZZ_EXAMPLES", "2"))
 
@@ -60,6 +89,9 @@ def _check_envelope(path: str, response: Any) -> str | None:
     if not isinstance(err.get("code"), str) or not isinstance(err.get("message"), str) \
             or not err["message"].strip():
         return f"{response.status_code} envelope without code/message: {err!r}"
+    english = english_in(response.text)
+    if english:
+        return f"{response.status_code} in English: {english} in {response.text[:300]!r}"
     return None
 
 
