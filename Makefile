@@ -41,6 +41,7 @@ test: setup lint
 # Long schemathesis run against live servers on SQLite and PostgreSQL (docs/RELIABILITY.md).
 fuzz: setup
 	DISPATCH_FUZZ_EXAMPLES=12 DISPATCH_FUZZ_MIN_REQUESTS=2000 \
+		DISPATCH_FUZZ_ROLES=coordinator,volunteer,resident,admin \
 		$(BIN)/python -m pytest -s -p no:cacheprovider tests/reliability/test_fuzz.py
 
 bench: setup
