@@ -14,6 +14,7 @@ from dispatch.models import TripStop
 from dispatch.realtime.rooms import staff_room
 from dispatch.realtime.rooms import user_room
 from dispatch.services import events
+from dispatch.services.access import HOLDING
 from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
 from dispatch.services.serialize import trip_dict
@@ -25,7 +26,9 @@ def request_changed(req: RideRequest) -> None:
     """Tell the resident, the volunteers involved and the quarter's board."""
     db.session.flush()
     rooms = {user_room(req.resident_id), staff_room(req.quarter_slug)}
-    for (vid,) in db.session.query(Offer.volunteer_id).filter_by(request_id=req.id).distinct():
+    # only volunteers it is offered to or who hold it: the request carries the resident's needs
+    for (vid,) in db.session.query(Offer.volunteer_id).filter(
+            Offer.request_id == req.id, Offer.state.in_(HOLDING)).distinct():
         rooms.add(user_room(vid))
     events.publish(db.session, "request.updated", {"request": request_dict(req)}, *sorted(rooms))
     board_changed(req.quarter_slug)
