@@ -14,6 +14,7 @@ from dispatch.api.schemas import ResidentIn
 from dispatch.api.schemas import ResidentQuery
 from dispatch.api.schemas import VolunteerIn
 from dispatch.errors import NotAllowed
+from dispatch.errors import NotFound
 from dispatch.models import Role
 from dispatch.services.access import may_see_quarter
 from dispatch.services.access import require_role
@@ -37,6 +38,8 @@ def get_board(query: dict[str, Any]) -> dict[str, Any]:
     quarter = query.get("quarter") or person.quarter_slug
     if not quarter or not may_see_quarter(person, quarter):
         raise NotAllowed("Dieses Quartier gehört nicht zu Ihrem Bereich.")
+    if quarter not in {q.slug for q in settings().quarters}:  # admins may name any
+        raise NotFound("Dieses Quartier gibt es nicht.")
     return board(quarter, local_now())
 
 

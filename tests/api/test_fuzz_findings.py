@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
+from dispatch.extensions import db
+from dispatch.models import Role
+from tests.factories import make_staff
 from tests.quarter import EVINGER_209
 from tests.quarter import Api
 from tests.quarter import Quarter
+from tests.quarter import login_staff
 from tests.quarter import ride
 from tests.quarter import tomorrow_at
 from tests.reliability.fuzzing import english_in
@@ -87,3 +91,17 @@ def test_login_checks_are_german(quarter: Quarter) -> None:
     anon = Api(quarter.app.test_client())
     _german_422(_send(anon, "POST", "/api/v1/auth/login", {"email": "a", "password": ""}))
     _german_422(_send(anon, "POST", "/api/v1/auth/code", {"code": 12}))
+
+
+def test_board_of_an_unknown_quarter_is_404_for_admins(quarter: Quarter) -> None:
+    """Found: an admin got an empty board (200) for any made-up quarter."""
+    with quarter.app.app_context():
+        admin = make_staff(Role.ADMIN, None)
+        db.session.commit()
+        db.session.refresh(admin)
+        db.session.expunge(admin)
+    api = login_staff(quarter.app, admin)
+    res = api.get("/api/v1/board?quarter=nirgendwo")
+    assert res.status_code == 404, res.get_json()
+    assert res.get_json()["error"]["message"] == "Dieses Quartier gibt es nicht."
+    assert api.get("/api/v1/board?quarter=eving").status_code == 200
