@@ -7,7 +7,7 @@ STAMP := $(VENV)/.setup-stamp
 export FLASK_APP := wsgi:app
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint bench graph db demo clean
+.PHONY: setup run test lint bench graph db demo clean fuzz
 
 setup: $(STAMP) node-assets
 
@@ -37,6 +37,12 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest
+
+# Long schemathesis run against live servers on SQLite and PostgreSQL (docs/RELIABILITY.md).
+fuzz: setup
+	DISPATCH_FUZZ_EXAMPLES=12 DISPATCH_FUZZ_MIN_REQUESTS=2000 \
+		DISPATCH_FUZZ_ROLES=coordinator,volunteer,resident,admin \
+		$(BIN)/python -m pytest -s -p no:cacheprovider tests/reliability/test_fuzz.py
 
 bench: setup
 	$(BIN)/python benchmarks/routing.py

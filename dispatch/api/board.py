@@ -11,8 +11,10 @@ from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.api.schemas import QuarterQuery
 from dispatch.api.schemas import ResidentIn
+from dispatch.api.schemas import ResidentQuery
 from dispatch.api.schemas import VolunteerIn
 from dispatch.errors import NotAllowed
+from dispatch.errors import NotFound
 from dispatch.models import Role
 from dispatch.services.access import may_see_quarter
 from dispatch.services.access import require_role
@@ -36,13 +38,16 @@ def get_board(query: dict[str, Any]) -> dict[str, Any]:
     quarter = query.get("quarter") or person.quarter_slug
     if not quarter or not may_see_quarter(person, quarter):
         raise NotAllowed("Dieses Quartier gehört nicht zu Ihrem Bereich.")
+    if quarter not in {q.slug for q in settings().quarters}:  # admins may name any
+        raise NotFound("Dieses Quartier gibt es nicht.")
     return board(quarter, local_now())
 
 
 @bp.get("/residents")
-def list_residents() -> dict[str, Any]:
+@bp.input(ResidentQuery, location="query", arg_name="query")
+def list_residents(query: dict[str, Any]) -> dict[str, Any]:
     """Residents of the coordinator's quarter, filtered by name (for phone bookings)."""
-    text = (http_request.args.get("q") or "").strip()
+    text = query["q"].strip()
     return {"residents": [person_dict(p) for p in find_residents(me(), text)]}
 
 

@@ -28,6 +28,19 @@ MESSAGES_DE: dict[int, str] = {
 }
 
 
+#: The error envelope as an OpenAPI schema: what ``/api/openapi.json`` documents for 4xx.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "fields": {"type": "object"}, "details": {"type": "object"}},
+    }},
+}
+
+
 def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None,
              **details: Any) -> tuple[dict[str, Any], int]:
     """The JSON body and status of an error response."""
@@ -41,6 +54,7 @@ def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None
 
 def register_error_handlers(app: Flask) -> None:
     """Install handlers so every error, expected or not, answers with the envelope."""
+    app.config.update(HTTP_ERROR_SCHEMA=ERROR_SCHEMA, VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA)
 
     @app.errorhandler(DispatchError)
     def _dispatch_error(exc: DispatchError) -> tuple[dict[str, Any], int]:

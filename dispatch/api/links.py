@@ -10,8 +10,10 @@ from markupsafe import escape
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
+from dispatch.models import Role
 from dispatch.services.access import get_request
 from dispatch.services.access import get_trip
+from dispatch.services.access import require_role
 from dispatch.services.links import make_token
 from dispatch.services.links import read_token
 from dispatch.services.links import use_token
@@ -23,7 +25,10 @@ bp = APIBlueprint("links", __name__, tag="links")
 @bp.post("/api/v1/requests/<int:request_id>/links")
 def make_links(request_id: int) -> dict[str, Any]:
     """Signed links to confirm or cancel without logging in (to send by SMS or e-mail)."""
-    req = get_request(me(), request_id)
+    person = me()
+    # a link may cancel: only the resident and the quarter office make them, never a volunteer
+    require_role(person, Role.RESIDENT, Role.COORDINATOR, Role.ADMIN)
+    req = get_request(person, request_id)
     base = http_request.host_url.rstrip("/")
     return {a: f"{base}/api/v1/links/{make_token(settings(), req.id, a)}"
             for a in ("confirm", "cancel")}

@@ -8,12 +8,16 @@ from sqlalchemy import Select
 from dispatch.errors import NotAllowed
 from dispatch.errors import NotFound
 from dispatch.models import Offer
+from dispatch.models import OfferState
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
 from dispatch.models import Trip
 
 STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+#: A volunteer sees a request (and the resident's needs) only while an offer of it is open to
+#: them or they hold it; a declined, expired, withdrawn or handed-back offer shows nothing.
+HOLDING = (OfferState.OPEN.value, OfferState.ACCEPTED.value)
 
 
 def require_role(actor: Person, *roles: Role) -> None:
@@ -40,9 +44,9 @@ def visible_requests(actor: Person, stmt: Select) -> Select:
         return stmt.where(RideRequest.quarter_slug == actor.quarter_slug)
     if actor.role == Role.RESIDENT:
         return stmt.where(RideRequest.resident_id == actor.id)
-    # volunteers: requests they were offered or that are on their trips
+    # volunteers: requests offered to them now or that they hold
     offered = Offer.__table__.select().with_only_columns(Offer.request_id).where(
-        Offer.volunteer_id == actor.id)
+        Offer.volunteer_id == actor.id, Offer.state.in_(HOLDING))
     return stmt.where(RideRequest.id.in_(offered))
 
 
@@ -56,8 +60,9 @@ def check_request(actor: Person, req: RideRequest | None) -> RideRequest:
     if not ok and actor.role == Role.VOLUNTEER:
         from dispatch.extensions import db
 
-        ok = db.session.query(Offer.id).filter_by(request_id=req.id,
-                                                  volunteer_id=actor.id).first() is not None
+        ok = db.session.query(Offer.id).filter(
+            Offer.request_id == req.id, Offer.volunteer_id == actor.id,
+            Offer.state.in_(HOLDING)).first() is not None
     if not ok:
         raise NotFound("Diese Fahrt gibt es nicht.")
     return req

@@ -22,6 +22,7 @@ from dispatch.models import TripStop
 from dispatch.realtime.rooms import staff_room
 from dispatch.realtime.rooms import user_room
 from dispatch.services import events
+from dispatch.services.access import HOLDING
 from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
 from dispatch.services.serialize import trip_dict
@@ -100,8 +101,9 @@ def push_changes(changes: Changes) -> None:
 
 def _push_requests(ids: set[int]) -> None:
     volunteers: dict[int, set[int]] = {}
-    for rid, vid in db.session.execute(select(Offer.request_id, Offer.volunteer_id)
-                                       .where(Offer.request_id.in_(ids)).distinct()):
+    # only volunteers it is offered to or who hold it: the request carries the resident's needs
+    for rid, vid in db.session.execute(select(Offer.request_id, Offer.volunteer_id).where(
+            Offer.request_id.in_(ids), Offer.state.in_(HOLDING)).distinct()):
         volunteers.setdefault(rid, set()).add(vid)
     for req in db.session.scalars(select(RideRequest).where(RideRequest.id.in_(ids)).options(
             selectinload(RideRequest.resident).selectinload(Person.resident))
