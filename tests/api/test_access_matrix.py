@@ -87,7 +87,8 @@ MATRIX: dict[tuple[str, str], dict[str, set[int]]] = {
     ("POST", "/api/v1/auth/login"): everyone({401}),  # wrong password: refused, for anyone
     ("POST", "/api/v1/auth/code"): everyone({401}),  # unknown code
     ("GET", "/api/v1/links/<token>"): everyone(OK),  # the signed token is the proof
-    ("POST", "/api/v1/links/<token>"): everyone(OK),
+    # anyone with the link may use it, once: the first (anonymous) use works, the rest are 410
+    ("POST", "/api/v1/links/<token>"): {**everyone({410}), "anonymous": OK},
     # one's own account
     ("GET", "/api/v1/me"): logged_in(OK),
     ("PATCH", "/api/v1/me"): logged_in(OK),
@@ -130,6 +131,14 @@ MATRIX: dict[tuple[str, str], dict[str, set[int]]] = {
         {409}, STAFF, coordinator_other=NOT_FOUND),
     ("POST", "/api/v1/requests/<int:request_id>/cancel"): only(
         OK, ("resident", "coordinator", "admin"), NOT_FOUND, volunteer=FORBIDDEN),
+    # data rights; erasing and deactivating end the resident's session, so they come last
+    ("GET", "/api/v1/me/export"): only(OK, ("resident", "resident_other"), NOT_FOUND),
+    ("GET", "/api/v1/residents/<int:person_id>/export"): only(
+        OK, ("resident", "coordinator", "admin"), NOT_FOUND),
+    ("POST", "/api/v1/residents/<int:person_id>/deactivate"): only(OK, STAFF, NOT_FOUND),
+    ("POST", "/api/v1/residents/<int:person_id>/erase"): only(
+        OK, STAFF, FORBIDDEN, coordinator_other=NOT_FOUND,
+        resident=ANON),  # deactivated just before: her session has ended
     ("POST", "/api/v1/auth/logout"): everyone(OK),
 }
 
