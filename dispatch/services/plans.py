@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from dispatch import matching
 from dispatch.domain.kinds import StopKind
@@ -120,19 +120,25 @@ def invariant_violations(quarter: str, day: datetime) -> list[str]:
     """
     start, end = day_bounds(day)
     out: list[str] = []
-    trips = db.session.scalars(select(Trip).where(Trip.quarter_slug == quarter,
-                                                  Trip.service_day == start)
-                               .options(selectinload(Trip.stops))).all()
-    per_volunteer = Counter(t.volunteer_id for t in trips)
+    # plain rows, not model objects: this runs before every commit of a plan writer
+    trips = db.session.execute(select(Trip.id, Trip.volunteer_id).where(
+        Trip.quarter_slug == quarter, Trip.service_day == start)).all()
+    per_volunteer = Counter(vid for _, vid in trips)
     out += [f"volunteer {v} has {n} trips" for v, n in per_volunteer.items() if n > 1]
+    stops_of: dict[int, list[Any]] = {tid: [] for tid, _ in trips}
+    for row in db.session.execute(select(
+            TripStop.id, TripStop.trip_id, TripStop.request_id, TripStop.kind, TripStop.seq,
+            TripStop.planned_arrival, TripStop.planned_departure).where(
+            TripStop.trip_id.in_(list(stops_of))).order_by(TripStop.trip_id, TripStop.seq)
+            ) if stops_of else ():
+        stops_of[row.trip_id].append(row)
     where: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for trip in trips:
-        stops = sorted(trip.stops, key=lambda s: s.seq)
+    for tid, stops in stops_of.items():
         for a, b in zip(stops, stops[1:], strict=False):
             if b.planned_arrival < a.planned_departure:
-                out.append(f"trip {trip.id}: stop {b.id} starts before stop {a.id} ends")
-        for s in stops:
-            where.setdefault((s.request_id, s.kind), []).append((trip.id, s.seq))
+                out.append(f"trip {tid}: stop {b.id} starts before stop {a.id} ends")
+        for st in stops:
+            where.setdefault((st.request_id, st.kind), []).append((tid, st.seq))
     state_of: dict[int, str] = {rid: st for rid, st in db.session.execute(
         select(RideRequest.id, RideRequest.state).where(
             RideRequest.quarter_slug == quarter, RideRequest.requested_time >= start,
