@@ -85,8 +85,7 @@ def take_changes() -> Changes:
 
 
 def push_changes(changes: Changes) -> None:
-    """After the commit: read what changed, push each once, and end the read transaction (so
-    the session holds none after a unit of work and sees the next change of anyone else)."""
+    """After the commit: read what changed and push each once."""
     if changes.requests:
         _push_requests(changes.requests)
     if changes.offers:
@@ -96,7 +95,6 @@ def push_changes(changes: Changes) -> None:
                                              (user_room(offer.volunteer_id),)))
     if changes.trips:
         _push_trips(changes.trips)
-    db.session.rollback()
 
 
 def _push_requests(ids: set[int]) -> None:
