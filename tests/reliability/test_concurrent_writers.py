@@ -51,18 +51,13 @@ from tests.invariants import violations
 from tests.live import Session
 from tests.live import running_server
 from tests.live import server_exceptions
+from tests.quarter import EVING_HOMES
 from tests.quarter import tomorrow_at
 
 pytestmark = pytest.mark.reliability
 
 # homes of residents and volunteers in Eving (real street points), and two destinations
-HOMES = [
-    ("Evinger Straße 209", 51.55051, 7.46352), ("Bergstraße 40", 51.5517, 7.4700),
-    ("Deutsche Straße 10", 51.5449, 7.4627), ("Evinger Straße 120", 51.5440, 7.4640),
-    ("Kemminghauser Straße 5", 51.5530, 7.4780), ("Brechtener Straße 12", 51.5560, 7.4620),
-    ("Evinger Platz 1", 51.5470, 7.4660), ("Bayrische Straße 20", 51.5500, 7.4560),
-    ("Preußische Straße 8", 51.5460, 7.4590), ("Fürst-Hardenberg-Allee 2", 51.5425, 7.4570),
-]
+HOMES = EVING_HOMES[:10]
 VOLUNTEER_HOMES = [(51.5480, 7.4650), (51.5530, 7.4600), (51.5500, 7.4700), (51.5465, 7.4640)]
 SURGERY = {"address": "Arztpraxis Evinger Mitte", "lat": 51.5483, "lon": 7.4655}
 MARKET = {"address": "Supermarkt Deutsche Straße", "lat": 51.5452, "lon": 7.4635}

@@ -24,19 +24,11 @@ from tests.factories import make_volunteer
 from tests.live import LiveClient
 from tests.live import Session
 from tests.live import running_server
+from tests.quarter import EVING_HOMES as HOMES
 from tests.quarter import tomorrow_at
 
 pytestmark = pytest.mark.scenario
 
-# (name, lat, lon) of real places in Eving and around
-HOMES = [
-    ("Evinger Straße 209", 51.55051, 7.46352), ("Bergstraße 40", 51.5517, 7.4700),
-    ("Deutsche Straße 10", 51.5449, 7.4627), ("Evinger Straße 120", 51.5440, 7.4640),
-    ("Kemminghauser Straße 5", 51.5530, 7.4780), ("Brechtener Straße 12", 51.5560, 7.4620),
-    ("Evinger Platz 1", 51.5470, 7.4660), ("Bayrische Straße 20", 51.5500, 7.4560),
-    ("Preußische Straße 8", 51.5460, 7.4590), ("Fürst-Hardenberg-Allee 2", 51.5425, 7.4570),
-    ("Evinger Straße 300", 51.5560, 7.4640), ("Deutsche Straße 80", 51.5480, 7.4700),
-]
 SURGERY = {"address": "Arztpraxis Evinger Mitte", "lat": 51.5483, "lon": 7.4655}
 MARKET = {"address": "Supermarkt Deutsche Straße", "lat": 51.5452, "lon": 7.4635}
 
