@@ -132,3 +132,23 @@ def _in_days(days: int) -> str:
     from datetime import timedelta
 
     return (date.today() + timedelta(days=days)).isoformat()
+
+
+def test_map_labels_show_data_as_text_never_as_html(board: Page) -> None:
+    """A name or address that looks like HTML is shown as text in the map's tooltip."""
+    label = '<img src=x onerror="window.__xss = 1"><b>Evinger Straße 209</b>'
+    got = board.evaluate("""async (label) => {
+        const { addPoint } = await import("/static/js/map.js");
+        const div = document.createElement("div");
+        div.style.height = "200px";
+        document.body.append(div);
+        const map = window.L.map(div).setView([51.5505, 7.4635], 15);
+        map.dispatchLayers = { points: window.L.layerGroup().addTo(map) };
+        const marker = addPoint(map, 51.5505, 7.4635, label);
+        marker.openTooltip();
+        await new Promise((done) => setTimeout(done, 300));
+        const tip = marker.getTooltip().getElement();
+        return { text: tip.textContent, elements: tip.querySelectorAll("img, b").length,
+                 xss: window.__xss || 0 };
+    }""", label)
+    assert got == {"text": label, "elements": 0, "xss": 0}

@@ -67,12 +67,15 @@ export function drawRoute(map, geojson, color = "#00497a") {
     .addTo(map.dispatchLayers.routes);
 }
 
-/** A labelled circle (no image icons, so nothing to load and nothing without alt text). */
+/** A labelled circle (no image icons, so nothing to load and nothing without alt text).
+ * The label is data (names, addresses): it goes into the tooltip as a text node, never as HTML. */
 export function addPoint(map, lat, lon, label, color = "#a4161a") {
   if (!map || lat == null || lon == null) return null;
+  const text = document.createElement("span");
+  text.textContent = String(label ?? "");
   return window.L.circleMarker([lat, lon], {
     radius: 9, color: "#ffffff", weight: 3, fillColor: color, fillOpacity: 1,
-  }).bindTooltip(label).addTo(map.dispatchLayers.points);
+  }).bindTooltip(text).addTo(map.dispatchLayers.points);
 }
 
 export function clearOverlays(map) {
