@@ -66,6 +66,17 @@ def _new_resident(coordinator: BrowserContext, first_name: str, phone: str) -> d
     return person
 
 
+def _new_resident_logged_in(new_context: NewContext, first_name: str, phone: str
+                            ) -> tuple[BrowserContext, BrowserContext, Page]:
+    """The office records a new resident; the resident logs in with the code it hands over.
+    Returns the coordinator's and the resident's contexts and the resident's page."""
+    coordinator = new_context()
+    staff_login(coordinator, "koordination.eving@example.org")
+    _new_resident(coordinator, first_name, phone)
+    resident = new_context()
+    return coordinator, resident, login_resident(resident, coordinator, first_name)
+
+
 def _pick(page: Page, field: str, typed: str, choice: str) -> None:
     page.locator(field).press_sequentially(typed, delay=30)
     page.locator(f"{field}-list > li").filter(
@@ -75,11 +86,7 @@ def _pick(page: Page, field: str, typed: str, choice: str) -> None:
 
 def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_after_accepting(
         new_context: NewContext, artifacts: Path) -> None:
-    coordinator = new_context()
-    staff_login(coordinator, "koordination.eving@example.org")
-    _new_resident(coordinator, "Waltraud", "0231 555111")
-    resident = new_context()
-    page = login_resident(resident, coordinator, "Waltraud")
+    coordinator, resident, page = _new_resident_logged_in(new_context, "Waltraud", "0231 555111")
 
     page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
     _pick(page, "#dropoff", "Evinger Pl", "Evinger Platz")
@@ -211,11 +218,7 @@ def test_the_status_module_has_a_sentence_for_every_state(new_context: NewContex
 
 def test_an_unservable_ride_says_so_in_red_with_the_office_number(
         new_context: NewContext, artifacts: Path) -> None:
-    coordinator = new_context()
-    staff_login(coordinator, "koordination.eving@example.org")
-    _new_resident(coordinator, "Ottilie", "0231 555222")
-    resident = new_context()
-    page = login_resident(resident, coordinator, "Ottilie")
+    coordinator, resident, page = _new_resident_logged_in(new_context, "Ottilie", "0231 555222")
     me = api_get(resident, "/api/v1/me")["person"]
     # nobody is on duty at 21:30 (the demo's times on duty end at 19:00)
     created = csrf_post(resident, "/api/v1/requests", {
@@ -241,11 +244,7 @@ def test_an_unservable_ride_says_so_in_red_with_the_office_number(
 
 def test_book_again_is_quiet_asks_first_and_warns_of_the_same_ride(
         new_context: NewContext, artifacts: Path) -> None:
-    coordinator = new_context()
-    staff_login(coordinator, "koordination.eving@example.org")
-    _new_resident(coordinator, "Hildegard", "0231 555333")
-    resident = new_context()
-    page = login_resident(resident, coordinator, "Hildegard")
+    coordinator, resident, page = _new_resident_logged_in(new_context, "Hildegard", "0231 555333")
     me = api_get(resident, "/api/v1/me")["person"]
     markt = address(resident, "Evinger Markt")
     created = csrf_post(resident, "/api/v1/requests", {
