@@ -79,7 +79,9 @@ def _ride(rng: random.Random, minute: int) -> dict[str, object]:
 
     return {"kind": "ride", "pickup": place("Start"), "dropoff": place("Ziel"),
             "time_mode": "pickup_after",
-            "time": tomorrow_at(7 + minute // 60, minute % 60).isoformat()}
+            "time": tomorrow_at(7 + minute // 60, minute % 60).isoformat(),
+            # random places may fall close to an earlier ride of the same person: that is meant
+            "confirm_duplicate": True}
 
 
 class OfferWatch:

@@ -12,18 +12,39 @@ from flask.cli import AppGroup
 quarters_cli = AppGroup("quarters", help="Quarters from config/quarters/*.toml.")
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 people_cli = AppGroup("people", help="Staff accounts (coordinators, admins, volunteers).")
-jobs_cli = AppGroup("jobs", help="Background work: offer expiry and re-planning.")
+jobs_cli = AppGroup("jobs", help="Background work: offer expiry, notices and re-planning.")
+backup_cli = AppGroup("backup", help="Backups of the database while the service runs.")
+
+
+@backup_cli.command("create")
+@click.argument("dest", type=click.Path(dir_okay=False))
+def backup_create(dest: str) -> None:
+    """Write a consistent backup of the configured database to DEST (SQLite: online backup
+    API; PostgreSQL: pg_dump custom format). See docs/OPERATIONS.md for restoring."""
+    from pathlib import Path
+
+    from dispatch.ops.backup import backup
+
+    click.echo(backup(current_app.config["SETTINGS"].database_url, Path(dest)))
 
 
 @jobs_cli.command("pass")
 @click.option("--seconds", type=float, default=None,
               help="Solver time per day (default: replan_seconds of config/service.toml).")
 def jobs_pass(seconds: float | None) -> None:
-    """Run one pass (expire offers, re-plan open days) and print what it did as JSON."""
+    """Run one pass (expire offers, send notices, re-plan open days); print it as JSON."""
     from dispatch.jobs.replan import run_pass
 
     click.echo(json.dumps(run_pass(current_app._get_current_object(),  # type: ignore[attr-defined]
                                    seconds=seconds)))
+
+
+@jobs_cli.command("notices")
+def jobs_notices() -> None:
+    """Send the notices that are due (e-mail, SMS, push) and print what happened as JSON."""
+    from dispatch.jobs.notices import run_notices
+
+    click.echo(json.dumps(run_notices(current_app._get_current_object())))  # type: ignore[attr-defined]
 
 
 @people_cli.command("add")
@@ -32,7 +53,8 @@ def jobs_pass(seconds: float | None) -> None:
 @click.option("--first-name", required=True)
 @click.option("--last-name", default="")
 @click.option("--quarter", default=None, help="Quarter slug (not for admins).")
-@click.password_option()
+@click.password_option(envvar="DISPATCH_PASSWORD",
+                       help="Asked for when not given (or set DISPATCH_PASSWORD in a script).")
 def people_add(role: str, email: str, first_name: str, last_name: str, quarter: str | None,
                password: str) -> None:
     """Create a staff account with a password (a new town starts here)."""
@@ -79,23 +101,27 @@ def demo_seed() -> None:
 @click.option("--every", type=float, default=30.0, show_default=True,
               help="Seconds between the starts of two passes.")
 def jobs_worker(every: float) -> None:
-    """Run a pass every few seconds until SIGTERM or Ctrl-C (a pass under way is finished)."""
+    """Run a pass every few seconds until SIGTERM or Ctrl-C (a pass under way is finished).
+
+    Pushes go out through the Redis message queue (``REDIS_URL``) to every web process.
+    """
     import signal
     import threading
 
-    from dispatch.jobs.replan import run_pass
+    from dispatch.jobs.replan import run_every
+    from dispatch.realtime.push import use_message_queue
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = app.config["SETTINGS"]
+    if settings.redis_url:
+        use_message_queue(settings.redis_url, settings.socketio_channel)
+    else:
+        app.logger.warning("job worker without REDIS_URL: its pushes reach no web process")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"job worker: a pass every {every:g} s (expiry, re-planning)")
-    while not stop.is_set():
-        try:
-            click.echo(json.dumps(run_pass(app)))
-        except Exception:  # noqa: BLE001 - logged; the next pass tries again
-            app.logger.exception("job pass failed")
-        stop.wait(every)
+    click.echo(f"job worker: a pass every {every:g} s (expiry, notices, re-planning, retention)")
+    run_every(app, every, stop, first_now=True, on_pass=lambda out: click.echo(json.dumps(out)))
     click.echo("job worker stopped")
 
 
@@ -105,6 +131,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(people_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(backup_cli)
     from dispatch.cli_routing import register_routing_cli
 
     register_routing_cli(app)
+    from dispatch.cli_sim import register_sim_cli
+
+    register_sim_cli(app)

@@ -78,3 +78,10 @@ class PlanBroken(DispatchError):
 
     code = "plan_broken"
     status = 409
+
+
+class LikelyDuplicate(DispatchError):
+    """The person has an open booking of the same ride; booking it again needs a yes."""
+
+    code = "likely_duplicate"
+    status = 409

@@ -24,6 +24,8 @@ from flask import send_from_directory
 from flask import url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from dispatch.domain.kinds import Purpose
+
 PWA_ROOT = Path(__file__).resolve().parent.parent / "pwa"
 STATIC_ROOT = PWA_ROOT / "static"
 I18N_ROOT = STATIC_ROOT / "i18n"
@@ -31,13 +33,14 @@ LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "pl")
 DEFAULT_LANGUAGE = "de"
 RTL_LANGUAGES = frozenset({"ar"})
 LANG_COOKIE = "lang"
-FACES = ("resident", "volunteer", "board")
+FACES = ("resident", "volunteer", "board", "monitoring")
 HOME_BY_ROLE = {"resident": "resident", "volunteer": "volunteer", "coordinator": "board",
                 "admin": "board"}
 
 # What the service worker caches on install: the three faces, login, offline page and every
 # file they load. Vendor files are added when ``scripts/install_assets.sh`` has run.
-SHELL_PAGES = ("/login", "/app/resident", "/app/volunteer", "/app/board", "/offline")
+SHELL_PAGES = ("/login", "/app/resident", "/app/volunteer", "/app/board", "/app/monitoring",
+               "/offline")
 SHELL_STATIC = (
     "css/app.css",
     "js/app.js",
@@ -45,8 +48,10 @@ SHELL_STATIC = (
     "js/resident.js",
     "js/volunteer.js",
     "js/board.js",
+    "js/monitoring.js",
     "js/login.js",
     "js/status.js",
+    "js/notify.js",
     "icons/icon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",
@@ -54,6 +59,7 @@ SHELL_STATIC = (
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/socket.io/socket.io.min.js",
+    "vendor/chart.js/chart.umd.min.js",
     *(f"i18n/{lang}.json" for lang in LANGUAGES),
 )
 
@@ -130,6 +136,7 @@ def _page(template: str, *, face: str, title_key: str) -> Response:
         lang=lang,
         dir="rtl" if lang in RTL_LANGUAGES else "ltr",
         languages=LANGUAGES,
+        purposes=[p.value for p in Purpose],
         face=face,
         title_key=title_key,
         tile_url=_tile_url(),

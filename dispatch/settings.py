@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,64 @@ class ServiceRules:
     max_route_hours: float = 8.0
     replan_seconds: float = 2.0
     retention_days: int = 365  # finished rides are anonymised after this many days
+    #: a resident's bookings in ten minutes before a 429 (0: no limit)
+    bookings_per_10_min: int = 10
+    #: a booking is a likely duplicate of an open one of the same person on the same day when
+    #: both places lie within this many metres and the times within this many minutes
+    duplicate_radius_m: float = 100.0
+    duplicate_window_min: int = 15
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """How notices leave the house: SMTP, the SMS provider, links, retries.
+
+    Every field comes from the environment (or ``create_app`` overrides) by its upper-case name:
+    ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``, ``MAIL_USERNAME``,
+    ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``SMS_PROVIDER``, ``SMS_BASE_URL``,
+    ``SMS_ACCOUNT_SID``, ``SMS_AUTH_TOKEN``, ``SMS_FROM``, ``PUBLIC_URL``,
+    ``NOTIFY_RETRY_BASE_S``, ``NOTIFY_MAX_ATTEMPTS``, ``NOTIFY_REMINDER_HOUR``.
+    """
+
+    mail_server: str = ""  # empty: no e-mail channel
+    mail_port: int = 25
+    mail_use_tls: bool = False  # STARTTLS after connecting
+    mail_use_ssl: bool = False  # TLS from the start (port 465)
+    mail_username: str = ""
+    mail_password: str = ""
+    mail_default_sender: str = "Bürger für Bürger <fahrdienst@localhost>"
+    sms_provider: str = "twilio"  # the only adapter so far: Twilio's Messages API
+    sms_base_url: str = "https://api.twilio.com"
+    sms_account_sid: str = ""  # empty: no SMS channel
+    sms_auth_token: str = ""
+    sms_from: str = ""
+    public_url: str = "http://127.0.0.1:5000"  # where the links in a message point
+    retry_base_s: float = 30.0  # first retry after this, then doubled each time
+    max_attempts: int = 6  # then the channel is given up and the next one is tried
+    reminder_hour: int = 16  # the day-before reminders go out from this local hour
+
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _notify(env: Mapping[str, str], overrides: Mapping[str, Any]) -> NotifySettings:
+    defaults = NotifySettings()
+    kwargs: dict[str, Any] = {}
+    for name, default in vars(defaults).items():
+        key = name.upper() if name.startswith(("mail_", "sms_", "public_")) else \
+            f"NOTIFY_{name.upper()}"
+        raw = overrides.get(key, env.get(key))
+        if raw is None or raw == "":
+            continue
+        try:
+            if isinstance(default, bool):
+                kwargs[name] = raw if isinstance(raw, bool) else str(raw).lower() in _TRUE
+            else:
+                kwargs[name] = type(default)(raw)
+        except ValueError:
+            raise ConfigError(Path("environment"), key,
+                              f"must be {type(default).__name__}, got {raw!r}") from None
+    return NotifySettings(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -106,6 +165,28 @@ class Settings:
     remember_days: int = 30
     #: cookies only over HTTPS (``SESSION_COOKIE_SECURE=0`` turns it off for plain HTTP)
     cookie_secure: bool = True
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    #: Socket.IO server mode (``DISPATCH_ASYNC_MODE``): ``threading`` (gunicorn ``gthread``
+    #: with simple-websocket, the production choice), ``eventlet`` or ``gevent``
+    async_mode: str = "threading"
+    #: who runs the periodic jobs (``DISPATCH_JOBS``): ``embedded`` (``python wsgi.py`` runs
+    #: them in its own process) or ``worker`` (a separate ``flask jobs worker``)
+    jobs: str = "embedded"
+    #: how many proxies in front set ``X-Forwarded-For``/``-Proto`` (``DISPATCH_PROXIES``)
+    proxies: int = 0
+    #: ``/metrics`` also answers a request with ``Authorization: Bearer <token>``
+    #: (``DISPATCH_METRICS_TOKEN``); without it only direct loopback requests get an answer
+    metrics_token: str = ""
+    #: one JSON object per log line (``DISPATCH_LOG_JSON=1``)
+    log_json: bool = False
+    #: the Redis pub/sub channel of the Socket.IO message queue (``DISPATCH_SOCKETIO_CHANNEL``;
+    #: pub/sub ignores Redis database numbers, so two installations on one Redis need two)
+    socketio_channel: str = "flask-socketio"
+    #: database connections per process (``DISPATCH_DB_POOL_SIZE``, plus half as many extra;
+    #: 0: SQLAlchemy's 5 + 10) and how long a request waits for one before a 503
+    #: (``DISPATCH_DB_POOL_TIMEOUT_S``)
+    db_pool_size: int = 0
+    db_pool_timeout_s: int = 30
 
     def quarter(self, slug: str) -> QuarterConfig:
         """The quarter with this slug, or KeyError."""
@@ -227,6 +308,33 @@ def _remember_days(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
+ASYNC_MODES = ("threading", "eventlet", "gevent", "gevent_uwsgi")
+JOB_MODES = ("embedded", "worker")
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, allowed[0])
+    if value not in allowed:
+        raise ConfigError(Path("environment"), name, f"one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, most: int = 10) -> int:
+    raw = env.get(name, "0")
+    if not raw.isdigit() or int(raw) > most:
+        raise ConfigError(Path("environment"), name, f"a number from 0 to {most}, got {raw!r}")
+    return int(raw)
+def _env_service(service: ServiceRules, env: Mapping[str, str]) -> ServiceRules:
+    """The environment's overrides of service rules (``DISPATCH_BOOKINGS_PER_10_MIN``)."""
+    raw = env.get("DISPATCH_BOOKINGS_PER_10_MIN")
+    if raw is None:
+        return service
+    if not raw.isdigit():
+        raise ConfigError(Path("environment"), "DISPATCH_BOOKINGS_PER_10_MIN",
+                          "a whole number (0: no limit)")
+    return replace(service, bookings_per_10_min=int(raw))
+
+
 def install_secret(root: Path) -> str:
     """This installation's own random secret, made on first start in ``instance/secret_key``
     (readable by its owner only; git-ignored). Two processes starting at once share one."""
@@ -261,7 +369,8 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
     config_dir = Path(overrides.get("CONFIG_DIR", env.get("DISPATCH_CONFIG_DIR", root / "config")))
     service_path = config_dir / "service.toml"
     data = _read_toml(service_path)
-    service = _service_rules(service_path, _get(service_path, data, "service", dict, {}))
+    service = _env_service(
+        _service_rules(service_path, _get(service_path, data, "service", dict, {})), env)
     routing = _routing(service_path, root, _get(service_path, data, "routing", dict, {}), env,
                        service.walking_speed_kmh)
     quarter_files = sorted((config_dir / "quarters").glob("*.toml"))
@@ -278,8 +387,17 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
         redis_url=overrides.get("REDIS_URL", env.get("REDIS_URL")) or None,
         remember_days=_remember_days(env),
         cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") not in ("0", "false", "no"),
+        async_mode=_choice(env, "DISPATCH_ASYNC_MODE", ASYNC_MODES),
+        jobs=_choice(env, "DISPATCH_JOBS", JOB_MODES),
+        proxies=_count(env, "DISPATCH_PROXIES"),
+        metrics_token=env.get("DISPATCH_METRICS_TOKEN", ""),
+        log_json=env.get("DISPATCH_LOG_JSON", "0") in ("1", "true", "yes"),
+        socketio_channel=env.get("DISPATCH_SOCKETIO_CHANNEL") or "flask-socketio",
+        db_pool_size=_count(env, "DISPATCH_DB_POOL_SIZE", 200),
+        db_pool_timeout_s=_count(env, "DISPATCH_DB_POOL_TIMEOUT_S", 600) or 30,
         service=service,
         routing=routing,
         quarters=quarters,
         project_root=root,
+        notify=_notify(env, overrides),
     )

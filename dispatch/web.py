@@ -60,9 +60,16 @@ def build_app(config: Mapping[str, Any]) -> Flask:
         raise RuntimeError(msg)
 
     from dispatch import models  # noqa: F401  (register tables with the metadata)
+    from dispatch.ops.web import install_ops
+
+    install_ops(app, settings)
 
     if settings.database_url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    elif settings.db_pool_size:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].update(
+            pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size // 2,
+            pool_timeout=settings.db_pool_timeout_s)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     _init_login(app)
@@ -74,7 +81,8 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     csrf.init_app(app)
-    socketio.init_app(app, message_queue=settings.redis_url, async_mode="threading")
+    socketio.init_app(app, message_queue=settings.redis_url, async_mode=settings.async_mode,
+                      channel=settings.socketio_channel)
     set_zone(settings.service.timezone)
 
     from dispatch.services import events
@@ -98,6 +106,10 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     from dispatch.pwa_views import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)
+    from dispatch.link_pages import bp as link_pages_bp
+
+    app.register_blueprint(link_pages_bp)
+    csrf.exempt(link_pages_bp)  # the signed token is the proof; there is no session to protect
     return app
 
 

@@ -5,10 +5,11 @@ const SHELL = __SHELL_FILES__;
 const SHELL_CACHE = `shell-${VERSION}`;
 const DATA_CACHE = "api-data";
 const OFFLINE_URL = "/offline";
-// API reads whose last answer is kept for reading while offline (not searches, not tokens).
-const KEEP_API = ["/api/v1/me", "/api/v1/me/shifts", "/api/v1/requests", "/api/v1/offers",
-  "/api/v1/trips/today", "/api/v1/board", "/api/v1/config", "/api/v1/map/streets",
-  "/api/v1/residents"];
+// API reads whose last answer is kept for reading while offline (not searches, not tokens);
+// /addresses/all is the quarter's address list the app searches when there is no connection.
+const KEEP_API = ["/api/v1/me", "/api/v1/me/shifts", "/api/v1/me/notifications",
+  "/api/v1/requests", "/api/v1/offers", "/api/v1/trips/today", "/api/v1/board",
+  "/api/v1/config", "/api/v1/map/streets", "/api/v1/residents", "/api/v1/addresses/all"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {

@@ -5,12 +5,6 @@ set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-else
-    SUDO=""
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+. "$(dirname "$0")/apt_install.sh"
+apt_install chromium
 test -x /usr/bin/chromium

@@ -12,13 +12,16 @@ fi
 
 VENDOR=pwa/static/vendor
 rm -rf "$VENDOR"
-mkdir -p "$VENDOR/leaflet/images" "$VENDOR/socket.io" "$VENDOR/axe-core"
+mkdir -p "$VENDOR/leaflet/images" "$VENDOR/socket.io" "$VENDOR/axe-core" "$VENDOR/chart.js"
 
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$VENDOR/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$VENDOR/leaflet/images/"
 cp node_modules/leaflet/LICENSE "$VENDOR/leaflet/LICENSE"
 cp node_modules/socket.io-client/dist/socket.io.min.js "$VENDOR/socket.io/"
 cp node_modules/socket.io-client/LICENSE "$VENDOR/socket.io/LICENSE"
+# Chart.js: the monitoring charts of the coordinator app (UMD build, sets window.Chart).
+cp node_modules/chart.js/dist/chart.umd.min.js "$VENDOR/chart.js/"
+cp node_modules/chart.js/LICENSE.md "$VENDOR/chart.js/LICENSE.md"
 # axe-core is only injected by the browser tests; it is not part of the app shell.
 cp node_modules/axe-core/axe.min.js "$VENDOR/axe-core/"
 cp node_modules/axe-core/LICENSE "$VENDOR/axe-core/LICENSE"

@@ -6,7 +6,8 @@ queries and returns one readable line per broken rule:
 (a) a volunteer has at most one trip per service day;
 (b) within a volunteer's day no two stops overlap in time: each stop's
     [planned_arrival, planned_departure] ends before (or when) the next one starts, in ``seq``
-    order within a trip and in time order across the volunteer's trips of that day;
+    order within a trip and in time order across the volunteer's trips of that day (a stop
+    reported done is history: it is not judged against the stop before it);
 (c) stops match the request's state: planned, offered, accepted and en_route requests have
     exactly one pick-up and one drop-off, in the same trip, pick-up first; a picked-up request
     keeps its drop-off (and its done pick-up, if still there); completed and no-show requests
@@ -116,8 +117,9 @@ def _no_overlap(trips: dict[int, Any], stops: list[Any]) -> list[str]:
         seqs = [x.seq for x in mine]
         if len(set(seqs)) != len(seqs):
             out.append(f"(b) trip {trip_id} has repeated seq numbers {sorted(seqs)}")
+        # a done stop is history: not judged against the stop before it (served out of order)
         for a, b in zip(mine, mine[1:], strict=False):
-            if b.planned_arrival < a.planned_departure:
+            if b.done_at is None and b.planned_arrival < a.planned_departure:
                 out.append(f"(b) trip {trip_id}: {_fmt(b)} starts before {_fmt(a)} ends")
     by_day: dict[tuple[int, datetime], list[int]] = defaultdict(list)
     for trip in trips.values():

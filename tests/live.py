@@ -100,11 +100,15 @@ PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 @contextmanager
 def running_server(database_url: str, *, redis_url: str = "", port: int | None = None,
-                   log: Path | None = None) -> Iterator[str]:
-    """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
+                   log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start the app on a free loopback port; yield its base URL; stop it afterwards.
+
+    The residents of tests book far more than a person would: the booking limit is off
+    unless ``env`` sets ``DISPATCH_BOOKINGS_PER_10_MIN``.
+    """
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port or free_port()),
            "SECRET_KEY": "live-test-secret", "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1",
-           "DISPATCH_BACKGROUND": "0"}
+           "DISPATCH_JOBS": "worker", "DISPATCH_BOOKINGS_PER_10_MIN": "0", **(env or {})}
     server = LiveServer(env, log or Path(tempfile.mkdtemp()) / "server.log")
     server.start()
     try:

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.api.errors import ERROR_CODES
 from dispatch.api.schemas import AIDS
 from dispatch.domain.kinds import RequestKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import RequestState
+from dispatch.errors import DispatchError
+from dispatch.field_messages import FIELD_MESSAGES
+from dispatch.matching.reasons import CODES as REASON_CODES
+from dispatch.monitoring import UnmetReason
+from dispatch.monitoring.figures import PURPOSES
 from dispatch.pwa_views import FACES
 from dispatch.pwa_views import I18N_ROOT
 from dispatch.pwa_views import LANGUAGES
@@ -22,7 +28,7 @@ TEMPLATES = sorted((PWA_ROOT / "templates").glob("*.html"))
 SCRIPTS = sorted((PWA_ROOT / "static" / "js").glob("*.js"))
 
 # Keys built at run time from a value (`t(`state.${r.state}`)`): every value must have a text.
-STOP_ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
+STOP_ACTIONS = ("on_the_way", "arrived", "picked_up", "dropped_off", "no_show")
 DYNAMIC: dict[str, tuple[str, ...]] = {
     "state": tuple(s.value for s in RequestState),
     "kind": tuple(k.value for k in RequestKind),
@@ -33,7 +39,30 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
     "stop_status": ("planned", "arrived", "done"),  # dispatch.services.serialize.stop_dict
     "need": (*AIDS, "help_at_door"),  # every aid the API accepts, help at the door
     "lang": LANGUAGES,
+    "board_state": tuple(s.value for s in RequestState),  # the board's word for a stop
+    "server": ERROR_CODES,  # every error code of the API, translated beside its German text
+    "reason": REASON_CODES,  # why a request cannot be served
+    "field": tuple(FIELD_MESSAGES),  # what is wrong with one field (beside the German words)
+    "unmet_reason": tuple(r.value for r in UnmetReason),  # the monitoring's reasons
+    "purpose": PURPOSES,  # what a ride is for (booking forms; "unknown" in the monitoring)
+    "fig": ("requests", "residents", "served", "unmet", "pending", "cancelled", "no_show",
+            "served_share", "shared", "shared_share", "on_duty", "active", "tours", "hours",
+            "km_driven", "km_walked", "rides_mean", "rides_min", "rides_max", "rides_gini"),
 }
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))}
+
+
+def test_every_error_code_the_api_sends_is_in_the_translated_list() -> None:
+    """A new DispatchError subclass must add its code to ERROR_CODES (and so get a text)."""
+    import dispatch.api.common
+    import dispatch.services.accounts
+    import dispatch.services.links  # noqa: F401 - they define DispatchError subclasses
+
+    codes = {c.code for c in _subclasses(DispatchError)} | {DispatchError.code}
+    assert codes <= set(ERROR_CODES), sorted(codes - set(ERROR_CODES))
 
 KEY = r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+"
 CALL = re.compile(rf"""\b(?:t|tOr)\(\s*(['"])({KEY})\1""")

@@ -11,7 +11,7 @@ import pytest
 from dispatch.settings import PROJECT_ROOT
 
 PURE = ["dispatch.domain", "dispatch.domain.lifecycle", "dispatch.routing", "dispatch.matching",
-        "dispatch.settings", "dispatch.errors"]
+        "dispatch.settings", "dispatch.errors", "dispatch.monitoring"]
 
 
 @pytest.mark.parametrize("module", PURE)

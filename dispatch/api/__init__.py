@@ -13,6 +13,7 @@ def register_api(app: Flask) -> None:
     from dispatch.api.errors import register_error_handlers
     from dispatch.api.health import bp as health_bp
     from dispatch.api.links import bp as links_bp
+    from dispatch.api.monitoring import bp as monitoring_bp
     from dispatch.api.offers import bp as offers_bp
     from dispatch.api.places import bp as places_bp
     from dispatch.api.privacy import bp as privacy_bp
@@ -21,7 +22,7 @@ def register_api(app: Flask) -> None:
     install_bounds(app)
     register_error_handlers(app)
     for bp in (health_bp, auth_bp, requests_bp, offers_bp, board_bp, places_bp, links_bp,
-               privacy_bp):
+               privacy_bp, monitoring_bp):
         app.register_blueprint(bp)
     from dispatch.extensions import csrf
 

@@ -21,18 +21,24 @@ from dispatch.api.schemas import AvailabilityIn
 from dispatch.api.schemas import CodeIn
 from dispatch.api.schemas import LoginIn
 from dispatch.api.schemas import MePatchIn
+from dispatch.api.schemas import NotifyPrefsIn
 from dispatch.api.schemas import OfferFiltersIn
 from dispatch.api.schemas import ShiftIn
+from dispatch.api.schemas import prefs_of
 from dispatch.extensions import limiter
 from dispatch.services.accounts import login_with_code
 from dispatch.services.accounts import login_with_password
 from dispatch.services.accounts import logout as end_sessions
 from dispatch.services.people import add_shift
+from dispatch.services.people import delete_shift
 from dispatch.services.people import set_availability
+from dispatch.services.people import set_car
 from dispatch.services.people import set_language
 from dispatch.services.people import set_offer_filters
 from dispatch.services.people import shift_dict
 from dispatch.services.people import shifts_of
+from dispatch.services.preferences import prefs_dict
+from dispatch.services.preferences import set_prefs
 from dispatch.services.serialize import person_dict
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1", tag="auth")
@@ -82,11 +88,30 @@ def get_me() -> dict[str, Any]:
 @bp.patch("/me")
 @bp.input(MePatchIn, arg_name="data")
 def patch_me(data: dict[str, Any]) -> dict[str, Any]:
-    """Store the person's language."""
+    """Store the person's language (and a volunteer's car)."""
     person = me()
     if "ui_language" in data:
         set_language(person, data["ui_language"])
+    if {"car_make", "car_colour", "car_plate"} & data.keys():
+        prof = person.volunteer
+        set_car(person, data.get("car_make", prof.car_make if prof else None),
+                data.get("car_colour", prof.car_colour if prof else None),
+                data.get("car_plate", prof.car_plate if prof else None))
     return {"person": person_dict(person)}
+
+
+@bp.get("/me/notifications")
+def my_notifications() -> dict[str, Any]:
+    """How the person hears from us outside the app."""
+    return {"notifications": prefs_dict(me())}
+
+
+@bp.put("/me/notifications")
+@bp.input(NotifyPrefsIn, arg_name="data")
+def set_my_notifications(data: dict[str, Any]) -> dict[str, Any]:
+    """Channels in order, quiet hours; a resident also her caregiver's copies (consent)."""
+    person = me()
+    return {"notifications": prefs_dict(set_prefs(person, person, prefs_of(data)))}
 
 
 @bp.put("/me/availability")
@@ -114,3 +139,10 @@ def list_shifts() -> dict[str, Any]:
 def new_shift(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """A volunteer adds a time they are available."""
     return {"shift": shift_dict(add_shift(me(), data["starts_at"], data["ends_at"]))}, 201
+
+
+@bp.delete("/me/shifts/<int:shift_id>")
+def remove_shift(shift_id: int) -> dict[str, Any]:
+    """A volunteer takes back a time on duty (refused while rides are planned in it)."""
+    delete_shift(me(), shift_id)
+    return {}

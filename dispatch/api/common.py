@@ -6,6 +6,7 @@ from flask import current_app
 from flask_login import current_user
 
 from dispatch.errors import DispatchError
+from dispatch.field_messages import say
 from dispatch.models import Person
 from dispatch.settings import Settings
 
@@ -39,5 +40,5 @@ def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > MAX_KEY_CHARS or not key.isprintable():
         raise InvalidInput("Der Schlüssel gegen doppelte Buchungen ist ungültig.",
-                           fields={"Idempotency-Key": f"1 bis {MAX_KEY_CHARS} druckbare Zeichen."})
+                           fields={"Idempotency-Key": say("idempotency_key", max=MAX_KEY_CHARS)})
     return key or None

@@ -9,9 +9,11 @@ from apiflask import HTTPError
 from flask import Flask
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from dispatch.errors import DispatchError
+from dispatch.field_messages import code_of
 
 MESSAGES_DE: dict[int, str] = {
     400: "Die Anfrage ist unvollständig oder fehlerhaft.",
@@ -26,6 +28,17 @@ MESSAGES_DE: dict[int, str] = {
     500: "Ein Fehler ist aufgetreten. Ihre Angaben sind nicht verloren; bitte versuchen Sie es "
          "gleich noch einmal oder rufen Sie das Quartiersbüro an.",
 }
+
+
+#: Every ``error.code`` the API sends: the PWA translates each (``server.<code>`` in its i18n
+#: files) beside the German ``message``; a refusal names its reason in ``details.reason``
+#: (``dispatch.matching.reasons.CODES``).
+ERROR_CODES: tuple[str, ...] = (
+    "dispatch_error", "invalid_transition", "not_found", "not_allowed", "outside_service_area",
+    "unservable", "offer_taken", "invalid_input", "conflict", "plan_broken", "login_failed",
+    "link_invalid", "unauthorized", "csrf", "bad_request", "forbidden", "method_not_allowed",
+    "too_large", "validation_error", "too_many_requests", "internal_error", "http_error",
+    "likely_duplicate", "busy")
 
 
 #: The error envelope as an OpenAPI schema: what ``/api/openapi.json`` documents for 4xx.
@@ -43,10 +56,15 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None,
              **details: Any) -> tuple[dict[str, Any], int]:
-    """The JSON body and status of an error response."""
+    """The JSON body and status of an error response.
+
+    Beside each field's German message, ``field_codes`` gives its code and parameters
+    (``dispatch.field_messages``) for the pages in other languages.
+    """
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+        body["field_codes"] = field_codes(fields)
     if details:
         body["details"] = details
     return {"error": body}, status
@@ -73,7 +91,7 @@ def register_error_handlers(app: Flask) -> None:
                 fields = {}
                 for _location, per_field in exc.detail.items():
                     for name, msgs in per_field.items():
-                        fields[name] = msgs if isinstance(msgs, dict) else " ".join(msgs)
+                        fields[name] = msgs if isinstance(msgs, dict) else msgs[0]
             message = MESSAGES_DE.get(exc.status_code) or exc.message or ""
             body, status = envelope(exc.status_code, _code(exc.status_code), message, fields)
             return body, status, exc.headers
@@ -91,6 +109,17 @@ def register_error_handlers(app: Flask) -> None:
             message = str(exc.description)  # the limit's own words (log-in, booking)
         return envelope(status, _code(status), message)
 
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def _busy(_exc: SQLAlchemyTimeoutError) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Every database connection of this process is busy (overload): a clean 503."""
+        from dispatch.extensions import db
+
+        app.logger.warning("database pool exhausted: answered 503")
+        db.session.rollback()
+        body, status = envelope(503, "busy", "Der Dienst ist gerade stark ausgelastet. Bitte "
+                                             "versuchen Sie es in einer Minute noch einmal.")
+        return body, status, {"Retry-After": "30"}
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:
         from dispatch.extensions import db
@@ -100,7 +129,22 @@ def register_error_handlers(app: Flask) -> None:
         return envelope(500, "internal_error", MESSAGES_DE[500])
 
 
+def field_codes(fields: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """``{"pickup.address": {"code": …, "params": {…}}}`` for the messages :func:`say` wrote."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, msg in fields.items():
+        key = f"{prefix}{name}"
+        if isinstance(msg, dict):
+            out.update(field_codes(msg, f"{key}."))
+            continue
+        first = msg[0] if isinstance(msg, list) and msg else msg
+        found = code_of(first) if isinstance(first, str) else None
+        if found is not None:
+            out[key] = {"code": found.code, "params": found.params}
+    return out
+
+
 def _code(status: int) -> str:
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
-            429: "too_many_requests"}.get(status, "http_error")
+            429: "too_many_requests", 503: "busy"}.get(status, "http_error")

@@ -24,14 +24,14 @@ bp = APIBlueprint("links", __name__, tag="links")
 
 @bp.post("/api/v1/requests/<int:request_id>/links")
 def make_links(request_id: int) -> dict[str, Any]:
-    """Signed links to confirm or cancel without logging in (to send by SMS or e-mail)."""
+    """Signed links to confirm, cancel or ask for a call without logging in."""
     person = me()
     # a link may cancel: only the resident and the quarter office make them, never a volunteer
     require_role(person, Role.RESIDENT, Role.COORDINATOR, Role.ADMIN)
     req = get_request(person, request_id)
     base = http_request.host_url.rstrip("/")
     return {a: f"{base}/api/v1/links/{make_token(settings(), req.id, a)}"
-            for a in ("confirm", "cancel")}
+            for a in ("confirm", "cancel", "callback")}
 
 
 @bp.get("/api/v1/links/<token>")
@@ -43,7 +43,7 @@ def show_link(token: str) -> dict[str, Any]:
 
 @bp.post("/api/v1/links/<token>")
 def follow_link(token: str) -> dict[str, Any]:
-    """Confirm or cancel; the signed token is the proof, no log-in needed."""
+    """Confirm, cancel or ask for a call; the signed token is the proof, no log-in needed."""
     req = use_token(settings(), token)
     return {"request": request_dict(req)}
 

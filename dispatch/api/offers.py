@@ -9,6 +9,8 @@ from apiflask import APIBlueprint
 from dispatch.api.common import me
 from dispatch.api.common import settings
 from dispatch.models import Role
+from dispatch.models._types import utcnow
+from dispatch.ops.metrics import ACCEPT_SECONDS
 from dispatch.services.access import get_trip
 from dispatch.services.access import require_role
 from dispatch.services.board import volunteer_day
@@ -35,6 +37,7 @@ def list_offers() -> dict[str, Any]:
 @bp.post("/offers/<int:offer_id>/accept")
 def accept(offer_id: int) -> dict[str, Any]:
     offer = accept_offer(me(), offer_id)
+    ACCEPT_SECONDS.observe(max(0.0, (utcnow() - offer.created_at).total_seconds()))
     return {"offer": offer_dict(offer), "request": request_dict(offer.request)}
 
 

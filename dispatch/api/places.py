@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from apiflask import APIBlueprint
 from flask import current_app
@@ -12,10 +13,21 @@ from dispatch.api.common import settings
 from dispatch.api.schemas import AddressQuery
 from dispatch.api.schemas import QuarterQuery
 from dispatch.errors import NotFound
+from dispatch.routing.addresses import AddressHit
+from dispatch.routing.addresses import AddressIndex
 from dispatch.services.network import get_network
 
 bp = APIBlueprint("places", __name__, url_prefix="/api/v1", tag="places")
 LANGUAGES = ["de", "en", "tr", "ar", "pl"]
+
+
+def _hit(index: AddressIndex, h: AddressHit) -> dict[str, Any]:
+    """A search result; a place (doctor, pharmacy, stop) also says its street and district."""
+    out = {"label": h.label, "kind": h.kind, "lat": h.lat, "lon": h.lon, "quarter": h.quarter,
+           "district": h.district}
+    if h.kind not in ("address", "street"):
+        out["street"] = index.street_near(h.lat, h.lon)
+    return out
 
 
 @bp.get("/addresses")
@@ -23,9 +35,30 @@ LANGUAGES = ["de", "en", "tr", "ar", "pl"]
 def addresses(query: dict[str, Any]) -> dict[str, Any]:
     """Addresses and places people travel to, typo-tolerant, from the offline index."""
     me()
-    hits = get_network(settings()).addresses.search(query["q"], limit=query["limit"])
-    return {"results": [{"label": h.label, "kind": h.kind, "lat": h.lat, "lon": h.lon,
-                         "quarter": h.quarter} for h in hits]}
+    index = get_network(settings()).addresses
+    return {"results": [_hit(index, h) for h in index.search(query["q"], limit=query["limit"])]}
+
+
+@bp.get("/addresses/all")
+@bp.input(QuarterQuery, location="query", arg_name="query")
+def all_addresses(query: dict[str, Any]) -> dict[str, Any]:
+    """Every address and place of a quarter (the person's own by default): the phone keeps
+    this list to search it when there is no connection."""
+    person = me()
+    s = settings()
+    slug = query.get("quarter") or person.quarter_slug or ""
+    if slug not in {q.slug for q in s.quarters}:
+        raise NotFound("Dieses Quartier gibt es nicht.")
+    index = get_network(s).addresses
+    lists = _QUARTER_LISTS.setdefault(index, {})
+    if slug not in lists:  # about a second to build; an index does not change
+        lists[slug] = [_hit(index, h) for h in index.in_quarter(slug)]
+    return {"quarter": slug, "results": lists[slug]}
+
+
+#: The address list of each quarter, per address index (built once; gone with its index).
+_QUARTER_LISTS: WeakKeyDictionary[AddressIndex, dict[str, list[dict[str, Any]]]] = (
+    WeakKeyDictionary())
 
 
 @bp.get("/map/streets")

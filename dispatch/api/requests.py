@@ -6,6 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from dispatch.api import booking_limits
 from dispatch.api.common import idempotency_key
 from dispatch.api.common import me
 from dispatch.api.common import settings
@@ -14,6 +15,7 @@ from dispatch.api.schemas import AssignIn
 from dispatch.api.schemas import RequestEditIn
 from dispatch.api.schemas import RequestIn
 from dispatch.api.schemas import StateQuery
+from dispatch.extensions import limiter
 from dispatch.services.access import get_request
 from dispatch.services.access import list_requests
 from dispatch.services.assign import assign_by_hand
@@ -26,6 +28,10 @@ from dispatch.services.commands import EditRide
 from dispatch.services.serialize import request_dict
 
 bp = APIBlueprint("requests", __name__, url_prefix="/api/v1", tag="requests")
+#: one count for new bookings and "book again"
+booking_limit = limiter.shared_limit(
+    booking_limits.limit, scope="booking", key_func=booking_limits.resident_key,
+    exempt_when=booking_limits.exempt, error_message=booking_limits.TOO_MANY)
 
 
 def _naive(data: dict[str, Any]) -> dict[str, Any]:
@@ -38,9 +44,14 @@ def _naive(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/requests")
+@booking_limit
 @bp.input(RequestIn, arg_name="data")
 def create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Book a ride or an escort; it is placed into the plans and offered at once."""
+    """Book a ride or an escort; it is placed into the plans and offered at once.
+
+    409 ``likely_duplicate`` when the person has this ride booked already (send it again with
+    ``confirm_duplicate: true`` to book it anyway); 429 after too many bookings in ten minutes.
+    """
     cmd = BookRide.of(_naive(data), idempotency_key=idempotency_key())
     req = create_request(me(), cmd, settings())
     return {"request": request_dict(req)}, 201
@@ -71,11 +82,13 @@ def cancel(request_id: int) -> dict[str, Any]:
 
 
 @bp.post("/requests/<int:request_id>/again")
+@booking_limit
 @bp.input(AgainIn, arg_name="data")
 def again(request_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Book the same ride again at a new time."""
     req = book_again(me(), request_id, _naive(data)["time"], settings(),
-                     idempotency_key=idempotency_key())
+                     idempotency_key=idempotency_key(),
+                     confirm_duplicate=data.get("confirm_duplicate", False))
     return {"request": request_dict(req)}, 201
 
 
@@ -83,5 +96,6 @@ def again(request_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @bp.input(AssignIn, arg_name="data")
 def assign(request_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """A coordinator gives a request to a volunteer; the engine says why not if it can't."""
-    req = assign_by_hand(me(), request_id, data["volunteer_id"], settings())
+    req = assign_by_hand(me(), request_id, data["volunteer_id"], settings(),
+                         force_reason=data.get("force_reason"))
     return {"request": request_dict(req)}

@@ -47,6 +47,8 @@ ALLOWED: dict[RequestState, frozenset[RequestState]] = {
 TERMINAL: frozenset[RequestState] = frozenset(s for s, nxt in ALLOWED.items() if not nxt)
 #: States in which a request still needs a place in the plans.
 OPEN: frozenset[RequestState] = frozenset({S.REQUESTED, S.PLANNED, S.OFFERED})
+#: States whose stops are history: served or not met, no longer planned, kept as they were.
+SERVED_OR_MISSED: frozenset[RequestState] = frozenset({S.DROPPED_OFF, S.COMPLETED, S.NO_SHOW})
 #: States in which a volunteer has committed to the request (locked for re-planning).
 COMMITTED: frozenset[RequestState] = frozenset({S.ACCEPTED, S.EN_ROUTE, S.PICKED_UP})
 

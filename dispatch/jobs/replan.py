@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,9 @@ from sqlalchemy import text
 
 from dispatch.domain.lifecycle import OPEN
 from dispatch.extensions import db
+from dispatch.jobs.notices import run_notices
 from dispatch.models import RideRequest
+from dispatch.ops import metrics
 from dispatch.services.clock import local_now
 from dispatch.services.offers import expire_offers
 from dispatch.services.privacy import apply_retention
@@ -54,26 +57,39 @@ def replan_lock() -> Iterator[bool]:
 
 
 def run_pass(app: Flask, *, seconds: float | None = None) -> dict[str, int]:
-    """One pass: expire offers, then re-plan every open day (each day commits on its own).
+    """One pass: expire offers, send the notices that are due, then re-plan every open day
+    (each day commits on its own).
 
     ``seconds`` is the solver's time per day (default: ``replan_seconds`` of the settings).
     """
     settings = app.config["SETTINGS"]
     out = {"expired": 0, "days": 0, "trips_changed": 0, "placed": 0, "gave_way": 0,
            "skipped": 0, "anonymised": 0}
+    started = time.perf_counter()
     with app.app_context():
         out["expired"] = expire_offers(settings)
+        metrics.EXPIRED.inc(out["expired"])
         out["anonymised"] = apply_retention(settings)
+        try:
+            out.update(run_notices(app))
+        except Exception:  # noqa: BLE001 - the outbox keeps them; the next pass tries again
+            log.exception("sending notices failed")
+            db.session.rollback()
         with replan_lock() as mine:
             if not mine:
                 out["skipped"] = 1
                 return out
             for quarter, day in open_days(local_now()):
+                t0 = time.perf_counter()
                 counts = replan_day(quarter, day, settings,
                                     seconds=seconds or settings.service.replan_seconds)
+                metrics.REPLAN_SECONDS.observe(time.perf_counter() - t0)
                 out["days"] += 1
                 for key in ("trips_changed", "placed", "gave_way"):
                     out[key] += counts[key]
+                    metrics.REPLAN_CHANGES.labels(key).inc(counts[key])
+    metrics.JOB_PASS_SECONDS.observe(time.perf_counter() - started)
+    metrics.JOB_LAST_PASS.set(time.time())
     return out
 
 
@@ -81,13 +97,24 @@ def start_background(app: Flask, *, every_s: float = 30.0,
                      sleep: Callable[[float], None] | None = None) -> threading.Event:
     """Run :func:`run_pass` every ``every_s`` seconds in a daemon thread; set the event to stop."""
     stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(every_s):
-            try:
-                run_pass(app)
-            except Exception:  # noqa: BLE001 - logged; the next pass tries again
-                log.exception("background pass failed")
-
-    threading.Thread(target=loop, name="dispatch-replan", daemon=True).start()
+    threading.Thread(target=run_every, args=(app, every_s, stop), name="dispatch-replan",
+                     daemon=True).start()
     return stop
+
+
+def run_every(app: Flask, every_s: float, stop: threading.Event, *, first_now: bool = False,
+              on_pass: Callable[[dict[str, int]], None] | None = None) -> None:
+    """Start a pass every ``every_s`` seconds until ``stop`` is set (a pass under way is
+    finished); a pass that fails is logged and the next one tries again. How late each pass
+    starts against its schedule is the job lag metric."""
+    due = time.monotonic() + (0 if first_now else every_s)
+    while not stop.wait(max(0.0, due - time.monotonic())):
+        metrics.JOB_LAG.set(max(0.0, time.monotonic() - due))
+        try:
+            out = run_pass(app)
+            log.info("job pass", extra={"job_pass": out})
+            if on_pass is not None:
+                on_pass(out)
+        except Exception:  # noqa: BLE001 - logged; the next pass tries again
+            log.exception("job pass failed")
+        due = max(due + every_s, time.monotonic())

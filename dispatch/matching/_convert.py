@@ -57,8 +57,8 @@ def to_result(
             req = problem.requests[r]
             action = StopKind.PICKUP if node % 2 == 0 else StopKind.DROPOFF
             loc = req.pickup if action == StopKind.PICKUP else req.dropoff
-            prev_loc = int(A.nloc[route[i - 1]])
-            arrival = float(D[i - 1] + mat[prev_loc, loc])
+            # A.nloc, not the request's place: done stops are timed as history (_data)
+            arrival = float(D[i - 1] + mat[A.nloc[route[i - 1]], A.nloc[node]])
             stops.append(
                 Stop(
                     req.id, action, loc, arrival, float(B[i]), float(D[i]),

@@ -10,8 +10,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dispatch.domain.kinds import StopKind
 from dispatch.matching.problem import MODES
 from dispatch.matching.problem import Problem
+from dispatch.matching.problem import Vehicle
 from dispatch.matching.result import Plan
 
 BIG = 1.0e12
@@ -103,6 +105,9 @@ def _compile(problem: Problem) -> Arrays:
             lockveh[index[stop.request_id]] = v
             if stop.done:
                 ndone[v] += 1
+    for v, veh in enumerate(vehs):
+        if ndone[v]:
+            _done_as_history(veh, 2 * R + 2 * v, index, nloc, ne)
     allowed = np.zeros((R, V), np.bool_)
     acost = np.zeros((R, V))
     for r, req in enumerate(reqs):
@@ -118,6 +123,23 @@ def _compile(problem: Problem) -> Arrays:
         T, nloc, ne, nl, ns, nq, rL, vmode, vcap, vmaxdur, allowed, acost, upen, lockveh, ndone,
         float(problem.weights.fairness), R, V,
     )
+
+
+def _done_as_history(veh: Vehicle, start: int, index: dict[str, int], nloc: np.ndarray,
+                     ne: np.ndarray) -> None:
+    """Done stops are history: kept at the times reported, whatever the travel time says.
+
+    The vehicle's start and its done stops share the place of the last done stop (no travel
+    into or between them), so the route is timed from there on; the shift starts no later
+    than the first done stop (the volunteer evidently set out). ``start + 1`` is the end node.
+    """
+    done = [2 * index[s.request_id] + (0 if s.action == StopKind.PICKUP else 1)
+            for s in veh.locked if s.done]
+    here = nloc[done[-1]]
+    nloc[start] = here
+    for node in done:
+        nloc[node] = here
+    ne[start] = ne[start + 1] = min(ne[start], ne[done[0]])
 
 
 def initial_routes(

@@ -154,7 +154,9 @@ def _check_plan(
         return [Violation("eligibility", f"no {veh.mode} matrix for {vid}", vid)]
     if not plan.stops:
         return out
-    if plan.departure < veh.shift[0] - _tol(veh.shift[0]):
+    # done stops are history: no travel into them, nor a shift start before them, is checked
+    done = {(s.request_id, s.action) for s in veh.locked if s.done}
+    if not done and plan.departure < veh.shift[0] - _tol(veh.shift[0]):
         out.append(Violation("shift", f"{vid} leaves at {plan.departure:.1f} before the shift "
                              f"starts at {veh.shift[0]:.1f}", vid))
     loc = veh.start
@@ -174,7 +176,7 @@ def _check_plan(
         if s.location != want_loc:
             out.append(Violation("location", f"stop {key} at {s.location}, not {want_loc}", vid,
                                  req.id))
-        travel = float(mat[loc, s.location])
+        travel = 0.0 if key in done else float(mat[loc, s.location])
         earliest = t + travel
         if s.arrival < earliest - _tol(earliest):
             out.append(Violation("travel", f"{vid} reaches {key} at {s.arrival:.1f}, "

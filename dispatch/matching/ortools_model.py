@@ -36,6 +36,13 @@ def _horizon(A: Arrays) -> float:
     return top + float(A.ns.sum()) + (2 * A.nreq + 2) * float(A.T.max())
 
 
+def _clock_start(A: Arrays) -> float:
+    """Zero of OR-Tools' clock: 0, or the earliest time when one lies before it (a done stop
+    reported before the service day, as when a trip is closed early)."""
+    finite = A.ne[np.abs(A.ne) < BIG / 2]
+    return min(0.0, float(finite.min())) if finite.size else 0.0
+
+
 def run(
     problem: Problem,
     A: Arrays,
@@ -59,7 +66,8 @@ def run(
     manager = pywrapcp.RoutingIndexManager(N, V, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
-    hz = _horizon(A)
+    base = _clock_start(A)
+    hz = _horizon(A) - base
     hz_i = int(math.ceil(hz * scale)) + 1
     node_of = [manager.IndexToNode(i) for i in range(routing.Size() + V)]
     nloc = A.nloc
@@ -100,17 +108,29 @@ def run(
         )
 
     def lo(x: float) -> int:
-        return max(0, int(math.ceil(x * scale - 1e-9))) if x > -BIG / 2 else 0
+        """An earliest time on OR-Tools' clock (which starts at ``base``)."""
+        return max(0, int(math.ceil((x - base) * scale - 1e-9))) if x > -BIG / 2 else 0
 
     def hi(x: float) -> int:
+        """A latest time on OR-Tools' clock."""
+        return span(x - base) if x < BIG / 2 else hz_i
+
+    def window(node: int) -> tuple[int, int]:
+        """A node's window on OR-Tools' clock; a window of one instant (a done stop) that
+        falls between two ticks is the tick before it."""
+        a, b = lo(A.ne[node]), hi(A.nl[node])
+        return (b, b) if a > b and A.nl[node] - A.ne[node] < 1.0 / scale else (a, b)
+
+    def span(x: float) -> int:
+        """A longest duration."""
         return min(hz_i, int(math.floor(x * scale + 1e-9))) if x < BIG / 2 else hz_i
 
     for v in range(V):
         for idx in (routing.Start(v), routing.End(v)):
             node = node_of[idx]
-            time.CumulVar(idx).SetRange(lo(A.ne[node]), hi(A.nl[node]))
+            time.CumulVar(idx).SetRange(*window(node))
         if A.vmaxdur[v] < BIG / 2:
-            time.SetSpanUpperBoundForVehicle(hi(A.vmaxdur[v]), v)
+            time.SetSpanUpperBoundForVehicle(span(A.vmaxdur[v]), v)
     penalty = int(min(A.upen.max() * scale, 1 << 50)) if R else 0
     for r in range(R):
         p = manager.NodeToIndex(2 * r)
@@ -119,9 +139,9 @@ def run(
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time.CumulVar(p) <= time.CumulVar(d))
         for node, idx in ((2 * r, p), (2 * r + 1, d)):
-            time.CumulVar(idx).SetRange(lo(A.ne[node]), hi(A.nl[node]))
+            time.CumulVar(idx).SetRange(*window(node))
         if A.rL[r] < BIG / 2:
-            solver.Add(time.CumulVar(d) - time.CumulVar(p) <= hi(A.rL[r] + ns[2 * r]))
+            solver.Add(time.CumulVar(d) - time.CumulVar(p) <= span(A.rL[r] + ns[2 * r]))
         allowed = [v for v in range(V) if A.allowed[r, v]]
         if len(allowed) < V:
             # SetAllowedVehiclesForIndex does not take a list in this OR-Tools build
@@ -160,7 +180,7 @@ def run(
         nodes = []
         while True:
             node = node_of[idx]
-            times[node] = solution.Min(time.CumulVar(idx)) / scale
+            times[node] = solution.Min(time.CumulVar(idx)) / scale + base
             if routing.IsEnd(idx):
                 break
             if node < 2 * R:

@@ -6,6 +6,11 @@ from dispatch.domain.kinds import TimeMode
 from dispatch.models.audit import AuditEntry
 from dispatch.models.idempotency import IdempotencyKey
 from dispatch.models.idempotency import UsedLink
+from dispatch.models.notices import BoardTask
+from dispatch.models.notices import Delivery
+from dispatch.models.notices import Notice
+from dispatch.models.notices import OpenSocket
+from dispatch.models.notices import ShortLink
 from dispatch.models.people import Person
 from dispatch.models.people import Quarter
 from dispatch.models.people import ResidentProfile
@@ -21,9 +26,13 @@ from dispatch.models.trips import TripStop
 
 __all__ = [
     "AuditEntry",
+    "BoardTask",
+    "Delivery",
     "IdempotencyKey",
+    "Notice",
     "Offer",
     "OfferState",
+    "OpenSocket",
     "Person",
     "PlanDay",
     "Quarter",
@@ -32,6 +41,7 @@ __all__ = [
     "RideRequest",
     "Role",
     "Shift",
+    "ShortLink",
     "StopKind",
     "TimeMode",
     "Trip",

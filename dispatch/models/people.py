@@ -56,6 +56,11 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     #: raised at every log-out: session and remember cookies issued before stop working
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: channels for notices, most wanted first ("push", "email", "sms"); empty: the default
+    notify_channels: Mapped[list[str] | None] = mapped_column(JSON)
+    #: no notices between these local times ("22:00" to "07:30"); None: any time
+    quiet_from: Mapped[str | None] = mapped_column(String(5))
+    quiet_until: Mapped[str | None] = mapped_column(String(5))
 
     resident: Mapped[ResidentProfile | None] = relationship(
         back_populates="person", foreign_keys="ResidentProfile.person_id", uselist=False)
@@ -102,9 +107,20 @@ class ResidentProfile(db.Model):  # type: ignore[name-defined,misc]
     caregiver_name: Mapped[str | None] = mapped_column(String(120))
     caregiver_phone: Mapped[str | None] = mapped_column(String(40))
     caregiver_email: Mapped[str | None] = mapped_column(String(200))
+    #: the caregiver gets copies of the notices: only with the resident's consent, recorded
+    #: with when and by whom (the resident, or the coordinator on the phone with her)
+    caregiver_copies: Mapped[bool] = mapped_column(default=False, server_default="0")
+    caregiver_consent_at: Mapped[datetime | None]
+    caregiver_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     notes: Mapped[str] = mapped_column(default="")
 
     person: Mapped[Person] = relationship(back_populates="resident", foreign_keys=[person_id])
+
+    @property
+    def copies_caregiver(self) -> bool:
+        """Copies go out only with consent on record and a way to reach the caregiver."""
+        return bool(self.caregiver_copies and self.caregiver_consent_at is not None
+                    and (self.caregiver_phone or self.caregiver_email))
 
 
 class VolunteerProfile(db.Model):  # type: ignore[name-defined,misc]
@@ -124,6 +140,10 @@ class VolunteerProfile(db.Model):  # type: ignore[name-defined,misc]
     vetted_until: Mapped[date | None]
     available: Mapped[bool] = mapped_column(default=True)
     offer_filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the car, so a resident knows whom to get in with (told in the reminder)
+    car_make: Mapped[str | None] = mapped_column(String(60))
+    car_colour: Mapped[str | None] = mapped_column(String(40))
+    car_plate: Mapped[str | None] = mapped_column(String(20))
 
     person: Mapped[Person] = relationship(back_populates="volunteer")
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer",

@@ -51,6 +51,12 @@ class RideRequest(db.Model):  # type: ignore[name-defined,misc]
     return_of_id: Mapped[int | None] = mapped_column(ForeignKey("ride_requests.id"))
     series_id: Mapped[str | None] = mapped_column(String(40), index=True)  # weekly standing ride
     notes: Mapped[str] = mapped_column(default="")
+    purpose: Mapped[str | None] = mapped_column(String(20))  # a Purpose; None: not said
+
+    #: when the resident (or caregiver) confirmed the ride with a one-click link
+    confirmed_at: Mapped[datetime | None]
+    #: the pick-up time the resident was last told; a move beyond the window is told again
+    told_pickup: Mapped[datetime | None]
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+from flask import session
 from flask_login import current_user
 from flask_socketio import emit
 from flask_socketio import join_room
 
 from dispatch.extensions import socketio
 from dispatch.models import Role
+from dispatch.ops.metrics import SOCKETS
 from dispatch.realtime.rooms import quarter_room
 from dispatch.realtime.rooms import role_room
 from dispatch.realtime.rooms import staff_room
 from dispatch.realtime.rooms import user_room
+from dispatch.services import presence
 from dispatch.services.snapshot import snapshot_for
 
 
@@ -37,7 +41,17 @@ def register_handlers() -> None:
             for slug in slugs:
                 join_room(staff_room(slug))
         emit("snapshot", snapshot_for(person))
+        session["socket_role"] = str(person.role)
+        SOCKETS.labels(str(person.role)).inc()
+        presence.connected(person.id, request.sid)  # type: ignore[attr-defined]
         return True
+
+    @socketio.on("disconnect")
+    def _disconnect(_reason: Any = None) -> None:
+        presence.disconnected(request.sid)  # type: ignore[attr-defined]
+        role = session.pop("socket_role", None)
+        if role is not None:
+            SOCKETS.labels(role).dec()
 
     @socketio.on("snapshot")
     def _snapshot() -> dict[str, Any]:

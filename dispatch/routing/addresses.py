@@ -1,7 +1,8 @@
 """Offline address and place search: house numbers and points of interest from OSM files.
 
 Entries come from ``addr:street``/``addr:housenumber`` tags of the street extract (nodes and
-ways), one entry per street (placed at its middle address), and from the points of interest
+ways), one entry per street (placed at its middle address; a named street without any house
+number in the extract is placed on the middle of its ways), and from the points of interest
 older residents travel to (doctors, pharmacies, supermarkets, churches, stops, ...). ``place``
 nodes name the Stadtteile (``district``). Search folds case, umlauts, ß/ss and accents, treats
 ``Str.``/``Straße`` alike, matches prefixes and tolerates typos (edit distance 1 from four
@@ -233,7 +234,8 @@ def _poi_kind(tags: dict[str, str]) -> tuple[str, tuple[str, ...]] | None:
 
 
 def iter_osm_file(path: Path) -> Iterator[tuple[float, float, dict[str, str], bool]]:
-    """(lat, lon, tags, is_node) of every tagged node and way (ways at their centroid)."""
+    """(lat, lon, tags, is_node) of every tagged node and way (ways at their centroid; a
+    street, ``highway=*``, at its middle node, which lies on the street)."""
     coords: dict[str, tuple[float, float]] = {}
     for tag, attrib, tags, refs in _iter_elements(path):
         if tag == "node":
@@ -243,7 +245,9 @@ def iter_osm_file(path: Path) -> Iterator[tuple[float, float, dict[str, str], bo
                 yield lat, lon, tags, True
         elif tags:
             pts = [coords[r] for r in refs if r in coords]
-            if pts:
+            if pts and "highway" in tags:
+                yield *pts[len(pts) // 2], tags, False
+            elif pts:
                 lat = sum(p[0] for p in pts) / len(pts)
                 lon = sum(p[1] for p in pts) / len(pts)
                 yield lat, lon, tags, False
@@ -276,7 +280,10 @@ def address_records(
     addr: dict[tuple[str, str], tuple[float, float]] = {}
     pois: list[tuple[str, str, str, float, float]] = []
     places: list[tuple[str, float, float]] = []
+    named_ways: dict[str, list[tuple[float, float]]] = {}
     for lat, lon, tags, is_node in elements:
+        if not is_node and tags.get("highway") and tags.get("name"):
+            named_ways.setdefault(tags["name"].strip(), []).append((lat, lon))
         if tags.get("place") in _PLACE_TYPES and tags.get("name"):
             places.append((tags["name"], lat, lon))
             continue
@@ -302,6 +309,9 @@ def address_records(
         lats.append(lat)
         lons.append(lon)
         by_street.setdefault(street, []).append((number, lat, lon))
+    for street, ways in named_ways.items():  # streets the extract has no house numbers on
+        if street not in by_street:
+            by_street[street] = [("", lat, lon) for lat, lon in ways]
     for street, items in sorted(by_street.items()):
         mlat = float(np.median([i[1] for i in items]))
         mlon = float(np.median([i[2] for i in items]))
@@ -580,3 +590,35 @@ class AddressIndex:
             if len(hits) >= limit:
                 break
         return hits
+
+    def street_near(self, lat: float, lon: float) -> str:
+        """The nearest house address ("Evinger Straße 12"): where a place lies, for people."""
+        tree, labels = self._address_tree()
+        if not labels:
+            return ""
+        coslat = float(np.cos(np.radians(lat)))
+        _, i = tree.query([lat, lon * coslat])
+        return labels[int(i)]
+
+    def _address_tree(self) -> tuple[Any, list[str]]:
+        cached = getattr(self, "_tree", None)
+        if cached is None:
+            from scipy.spatial import cKDTree
+
+            rec = self.records
+            ids = np.flatnonzero(rec.kind == "address")
+            labels = [str(rec.label[i]) for i in ids.tolist()]
+            lat = rec.lat[ids] if ids.size else np.zeros(0)
+            coslat = float(np.cos(np.radians(np.mean(lat)))) if ids.size else 1.0
+            pts = np.column_stack([lat, rec.lon[ids] * coslat]) if ids.size else np.zeros((1, 2))
+            cached = (cKDTree(pts), labels)
+            self._tree = cached
+        return cached  # type: ignore[no-any-return]
+
+    def in_quarter(self, quarter: str) -> list[AddressHit]:
+        """Every entry inside ``quarter`` (the list a phone keeps for searching offline)."""
+        rec = self.records
+        ids = np.flatnonzero(rec.quarter == quarter)
+        return [AddressHit(label=str(rec.label[i]), kind=str(rec.kind[i]), lat=float(rec.lat[i]),
+                           lon=float(rec.lon[i]), quarter=quarter,
+                           district=str(rec.district[i]), score=0.0) for i in ids.tolist()]

@@ -47,6 +47,11 @@ DRIVE_HIGHWAYS = frozenset(
 #: service=* values not used for driving people around
 _DRIVE_SERVICE_EXCLUDED = frozenset({"parking_aisle", "driveway", "emergency_access"})
 _DRIVE_ACCESS_EXCLUDED = frozenset({"no", "private"})
+#: way tags that say who may use it, beyond ``access`` (real OSM has them; derived files lack them)
+_DRIVE_ACCESS_KEYS = ("access", "vehicle", "motor_vehicle", "motorcar")
+_FOOT_EXCLUDED = frozenset({"no", "private", "use_sidepath"})
+#: tags OSMnx keeps on ways besides its defaults (who may use the way)
+EXTRA_WAY_TAGS = ("foot", "vehicle", "motor_vehicle", "motorcar")
 #: highway values nobody walks on (or that are not built)
 _WALK_EXCLUDED = frozenset(
     {
@@ -143,11 +148,15 @@ def read_raw_graph(path: Path) -> nx.MultiDiGraph:
     if not path.is_file():
         msg = f"OSM file not found: {path}"
         raise GraphSourceError(msg)
+    kept = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = sorted({*kept, *EXTRA_WAY_TAGS})
     try:
         return ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
     except Exception as exc:
         msg = f"cannot read OSM file {path}: {exc}"
         raise GraphSourceError(msg) from exc
+    finally:
+        ox.settings.useful_tags_way = kept
 
 
 def download_polygon(quarters: Iterable[QuarterLike], *, buffer_m: float) -> Any:
@@ -229,12 +238,17 @@ def _keep_drive(d: dict[str, Any]) -> bool:
         return False
     if _as_set(d.get("service")) & _DRIVE_SERVICE_EXCLUDED:
         return False
-    return not _as_set(d.get("access")) & _DRIVE_ACCESS_EXCLUDED
+    return not any(_as_set(d.get(k)) & _DRIVE_ACCESS_EXCLUDED for k in _DRIVE_ACCESS_KEYS)
 
 
 def _keep_walk(d: dict[str, Any]) -> bool:
     hw = _as_set(d.get("highway"))
-    return bool(hw) and not hw & _WALK_EXCLUDED
+    if not hw or hw & _WALK_EXCLUDED:
+        return False
+    foot = _as_set(d.get("foot"))
+    if foot & _FOOT_EXCLUDED:
+        return False
+    return bool(foot - _FOOT_EXCLUDED) or not _as_set(d.get("access")) & _DRIVE_ACCESS_EXCLUDED
 
 
 def mode_graph(

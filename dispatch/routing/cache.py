@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: bump when the stored arrays or the way they are built change
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 class RoutingSettings(Protocol):

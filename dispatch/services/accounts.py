@@ -17,6 +17,7 @@ from dispatch.errors import DispatchError
 from dispatch.errors import NotAllowed
 from dispatch.errors import NotFound
 from dispatch.extensions import db
+from dispatch.field_messages import say
 from dispatch.models import Person
 from dispatch.models import ResidentProfile
 from dispatch.models import Role
@@ -24,6 +25,8 @@ from dispatch.models._types import utcnow
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.audit import audit
+from dispatch.services.commands import EditResident
+from dispatch.services.notify import resident_changed
 from dispatch.settings import Settings
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -116,7 +119,7 @@ def create_resident(actor: Person, data: dict[str, Any], quarters: list[str]) ->
     if quarter not in quarters or not may_see_quarter(actor, quarter):
         from dispatch.errors import InvalidInput
 
-        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": "Unbekannt."})
+        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": say("unknown")})
     p = Person(role=Role.RESIDENT, quarter_slug=quarter, first_name=data["first_name"],
                last_name=data["last_name"], phone=data.get("phone"), gender=data.get("gender"),
                ui_language=data["ui_language"])
@@ -129,8 +132,44 @@ def create_resident(actor: Person, data: dict[str, Any], quarters: list[str]) ->
     db.session.add(p)
     db.session.flush()
     audit(actor, "resident.created", "person", p.id)
+    resident_changed(p)
     db.session.commit()
     return p
+
+
+def edit_resident(actor: Person, person_id: int, cmd: EditResident) -> Person:
+    """The quarter office corrects a resident's profile (name, phone, home, needs)."""
+    if not is_staff(actor):
+        raise NotAllowed("Profile ändert das Quartiersbüro.")
+    person = db.session.get(Person, person_id)
+    if person is None or person.role != Role.RESIDENT or person.resident is None or \
+            not may_see_quarter(actor, person.quarter_slug or ""):
+        raise NotFound("Diese Person gibt es in Ihrem Quartier nicht.")
+    prof = person.resident
+    changed: list[str] = []
+    for name in ("first_name", "last_name", "phone", "gender"):
+        value = getattr(cmd, name)
+        if value is not None:
+            setattr(person, name, value.strip() or (None if name in ("phone", "gender") else ""))
+            changed.append(name)
+    if cmd.home is not None:
+        prof.home_address, prof.home_lat, prof.home_lon = (cmd.home.address, cmd.home.lat,
+                                                           cmd.home.lon)
+        changed.append("home")
+    for name in ("languages", "mobility_aids"):
+        value = getattr(cmd, name)
+        if value is not None:
+            setattr(prof, name, list(value))
+            changed.append(name)
+    for name in ("same_gender", "help_at_door", "notes"):
+        value = getattr(cmd, name)
+        if value is not None:
+            setattr(prof, name, value)
+            changed.append(name)
+    audit(actor, "resident.edited", "person", person.id, fields=changed)
+    resident_changed(person)
+    db.session.commit()
+    return person
 
 
 def create_staff(settings: Settings, *, role: str, email: str, first_name: str, last_name: str,
@@ -140,14 +179,14 @@ def create_staff(settings: Settings, *, role: str, email: str, first_name: str, 
     from dispatch.models import VolunteerProfile
 
     if role != Role.ADMIN and quarter not in {q.slug for q in settings.quarters}:
-        raise InvalidInput(f"Unbekanntes Quartier {quarter!r}.", fields={"quarter": "Unbekannt."})
+        raise InvalidInput(f"Unbekanntes Quartier {quarter!r}.", fields={"quarter": say("unknown")})
     if len(password) < 10:
         raise InvalidInput("Das Passwort braucht mindestens 10 Zeichen.",
-                           fields={"password": "Mindestens 10 Zeichen."})
+                           fields={"password": say("too_short", min=10)})
     email = email.strip().lower()
     if db.session.scalar(select(Person).where(Person.email == email)) is not None:
         raise InvalidInput("Diese E-Mail-Adresse hat schon ein Konto.",
-                           fields={"email": "Schon vergeben."})
+                           fields={"email": say("taken")})
     person = Person(role=role, quarter_slug=None if role == Role.ADMIN else quarter,
                     first_name=first_name, last_name=last_name, email=email,
                     password_hash=generate_password_hash(password))
@@ -167,7 +206,7 @@ def create_volunteer(actor: Person, data: dict[str, Any], settings: Settings) ->
     if not quarter or not may_see_quarter(actor, quarter):
         from dispatch.errors import InvalidInput
 
-        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": "Unbekannt."})
+        raise InvalidInput("Dieses Quartier gibt es nicht.", fields={"quarter": say("unknown")})
     person = create_staff(settings, role=Role.VOLUNTEER, email=data["email"],
                           first_name=data["first_name"], last_name=data["last_name"],
                           quarter=quarter, password=data["password"])
@@ -181,6 +220,9 @@ def create_volunteer(actor: Person, data: dict[str, Any], settings: Settings) ->
                                                        data["max_hours_per_week"])
     prof.home_address, prof.home_lat, prof.home_lon = home["address"], home["lat"], home["lon"]
     prof.vetted_until = data["vetted_until"]
+    prof.car_make, prof.car_colour, prof.car_plate = (data.get("car_make"),
+                                                      data.get("car_colour"),
+                                                      data.get("car_plate"))
     audit(actor, "volunteer.created", "person", person.id)
     db.session.commit()
     return person

@@ -10,12 +10,16 @@ from dispatch.errors import InvalidTransition
 from dispatch.errors import NotFound
 from dispatch.errors import Unservable
 from dispatch.extensions import db
+from dispatch.field_messages import say
+from dispatch.matching.forced import FORCEABLE
+from dispatch.matching.forced import loosen_times
 from dispatch.models import Offer
 from dispatch.models import OfferState
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
 from dispatch.models._types import utcnow
+from dispatch.services import outbox
 from dispatch.services.access import check_request
 from dispatch.services.access import require_role
 from dispatch.services.audit import audit
@@ -42,15 +46,19 @@ TO_OFFERED = {
 
 @plan_writer
 def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
-                   settings: Settings) -> RideRequest:
-    """Give the request to this volunteer (as agreed on the phone) if the rules allow it."""
+                   settings: Settings, force_reason: str | None = None) -> RideRequest:
+    """Give the request to this volunteer (as agreed on the phone) if the rules allow it.
+
+    With ``force_reason`` (why the office overrides), a refusal about time only is lifted:
+    the request may be served up to an hour later than its rules (:mod:`matching.forced`).
+    """
     require_role(actor, Role.COORDINATOR, Role.ADMIN)
     req = check_request(actor, db.session.get(RideRequest, request_id))
     volunteer = db.session.get(Person, volunteer_id)
     if volunteer is None or volunteer.role != Role.VOLUNTEER or \
             volunteer.quarter_slug != req.quarter_slug:
         raise NotFound("Diese ehrenamtliche Person gibt es im Quartier nicht.",
-                       fields={"volunteer_id": "Unbekannt."})
+                       fields={"volunteer_id": say("unknown")})
     lock_days([day_of(req.quarter_slug, req.requested_time)])
     state = RequestState(req.state)
     if state not in TO_OFFERED:
@@ -68,11 +76,18 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
     # earlier decline of theirs no longer counts
     problem = replace(ctx.problem, vehicles=tuple(chosen)).with_request(
         replace(ctx.problem.request(rid), excluded=()))
-    result = matching.insert(problem, [p for p in ctx.plans if p.vehicle_id == vid], rid)
+    plans = [p for p in ctx.plans if p.vehicle_id == vid]
+    result = matching.insert(problem, plans, rid)
     reason = result.reason(rid)
+    forced = bool(force_reason) and reason is not None and reason.code in FORCEABLE
+    if forced:
+        problem = loosen_times(problem, rid, vid)
+        result = matching.insert(problem, plans, rid)
+        reason = result.reason(rid)
     if reason is not None:
-        raise Unservable(f"Das geht nicht: {reason.message_de}", reason=reason.code)
-    write_plans(ctx, result.plans)
+        raise Unservable(f"Das geht nicht: {reason.message_de}", reason=reason.code,
+                         forceable=reason.code in FORCEABLE and not forced)
+    write_plans(replace(ctx, problem=problem) if forced else ctx, result.plans)
     for step in TO_OFFERED[RequestState(req.state)]:
         req.move_to(step, reason_code=None, reason_text=None)
     offer = Offer(request_id=req.id, volunteer_id=volunteer.id, expires_at=utcnow(),
@@ -84,7 +99,10 @@ def assign_by_hand(actor: Person, request_id: int, volunteer_id: int,
             if stop.request_id == req.id:
                 stop.locked = True
     db.session.flush()
-    audit(actor, "request.assigned", "ride_request", req.id, volunteer_id=volunteer.id)
+    override = {"forced": True, "reason": force_reason} if forced else {}
+    audit(actor, "request.assigned", "ride_request", req.id, volunteer_id=volunteer.id,
+          **override)
+    outbox.accepted(req, volunteer)
     request_changed(req)
     commit()
     return req

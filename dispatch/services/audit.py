@@ -25,6 +25,11 @@ def acting_via(label: str) -> Iterator[None]:
         _via.reset(token)
 
 
+def current_via() -> str | None:
+    """The label set by :func:`acting_via`, if any."""
+    return _via.get()
+
+
 def audit(actor: Person | None, action: str, entity: str, entity_id: int | None,
           **data: Any) -> AuditEntry:
     """Add an audit entry (not committed: the caller's unit of work commits it)."""

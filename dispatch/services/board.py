@@ -16,6 +16,7 @@ from dispatch.models import OfferState
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
+from dispatch.models import Shift
 from dispatch.models import Trip
 from dispatch.services.serialize import offer_dict
 from dispatch.services.serialize import request_dict
@@ -29,6 +30,33 @@ def day_bounds(day: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+#: How many days, from today, the board shows of each volunteer's shifts and trips.
+WEEK_DAYS = 7
+
+
+def volunteer_weeks(volunteers: list[Person], trips: list[Trip], start: datetime
+                    ) -> dict[int, list[dict[str, Any]]]:
+    """Per volunteer, each of the next :data:`WEEK_DAYS` days with a shift or a trip:
+    ``{"day", "shifts": [[from, to]], "trips"}`` (one query for all the shifts)."""
+    end = start + timedelta(days=WEEK_DAYS)
+    shifts = db.session.scalars(select(Shift).where(
+        Shift.volunteer_id.in_([v.id for v in volunteers]), Shift.ends_at > start,
+        Shift.starts_at < end).order_by(Shift.starts_at)).all()
+    days: dict[int, dict[str, dict[str, Any]]] = {v.id: {} for v in volunteers}
+
+    def day(vid: int, when: datetime) -> dict[str, Any]:
+        key = when.date().isoformat()
+        return days[vid].setdefault(key, {"day": key, "shifts": [], "trips": 0})
+
+    for sh in shifts:
+        day(sh.volunteer_id, max(sh.starts_at, start))["shifts"].append(
+            [sh.starts_at.isoformat(), sh.ends_at.isoformat()])
+    for t in trips:
+        if t.volunteer_id in days and start <= t.service_day < end:
+            day(t.volunteer_id, t.service_day)["trips"] += 1
+    return {vid: sorted(d.values(), key=lambda x: x["day"]) for vid, d in days.items()}
+
+
 def board(quarter: str, now: datetime) -> dict[str, Any]:
     """Volunteers, today's and coming trips, and requests without a volunteer (with reasons)."""
     start, _ = day_bounds(now)
@@ -39,10 +67,14 @@ def board(quarter: str, now: datetime) -> dict[str, Any]:
         Trip.quarter_slug == quarter, Trip.service_day >= start).order_by(Trip.service_day,
                                                                          Trip.id)).all()
     trips = [t for t in trips if t.stops]
-    unassigned = db.session.scalars(select(RideRequest).where(
+    # a request on a trip (planned or offered) is shown there, once; not also as unassigned
+    on_trips = {s.request_id for t in trips for s in t.stops}
+    unassigned = [r for r in db.session.scalars(select(RideRequest).where(
         RideRequest.quarter_slug == quarter,
         RideRequest.state.in_([s.value for s in UNASSIGNED]),
         RideRequest.requested_time >= start).order_by(RideRequest.requested_time)).all()
+        if r.id not in on_trips]
+    weeks = volunteer_weeks(list(volunteers), trips, start)
     vol_out = []
     for v in volunteers:
         prof = v.volunteer
@@ -56,9 +88,14 @@ def board(quarter: str, now: datetime) -> dict[str, Any]:
             "lat": prof.home_lat if prof else None, "lon": prof.home_lon if prof else None,
             "vetted": bool(prof and prof.vetted_on(now.date())),
             "trips": [t.id for t in trips if t.volunteer_id == v.id],
+            "week": weeks[v.id],
         })
+    from dispatch.services.tasks import failed_notices
+    from dispatch.services.tasks import open_tasks
+
     return {"quarter": quarter, "volunteers": vol_out, "trips": [trip_dict(t) for t in trips],
-            "unassigned": [request_dict(r) for r in unassigned]}
+            "unassigned": [request_dict(r) for r in unassigned],
+            "tasks": open_tasks(quarter), "failed_notices": failed_notices(quarter)}
 
 
 def volunteer_day(person: Person, now: datetime) -> dict[str, Any]:

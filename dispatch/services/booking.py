@@ -18,17 +18,22 @@ from dispatch.errors import NotAllowed
 from dispatch.errors import NotFound
 from dispatch.errors import OutsideServiceArea
 from dispatch.extensions import db
+from dispatch.field_messages import say
 from dispatch.models import Person
 from dispatch.models import RideRequest
 from dispatch.models import Role
+from dispatch.services import outbox
 from dispatch.services.access import check_request
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.audit import audit
+from dispatch.services.audit import current_via
 from dispatch.services.clock import local_now
 from dispatch.services.commands import BookRide
 from dispatch.services.commands import EditRide
 from dispatch.services.commands import Place
+from dispatch.services.duplicates import find_duplicate
+from dispatch.services.duplicates import refuse_duplicate
 from dispatch.services.idempotency import booked_with
 from dispatch.services.idempotency import remember
 from dispatch.services.network import get_network
@@ -40,6 +45,7 @@ from dispatch.services.plan_day import day_of
 from dispatch.services.plan_day import lock_days
 from dispatch.services.plan_day import plan_writer
 from dispatch.services.plans import remove_from_plans
+from dispatch.services.plans import volunteer_of
 from dispatch.settings import Settings
 
 MAX_DAYS_AHEAD = 90
@@ -56,12 +62,12 @@ def _resident_for(actor: Person, resident_id: int | None) -> Person:
         raise NotAllowed("Fahrten buchen Bewohnerinnen und Bewohner oder das Quartiersbüro.")
     if resident_id is None:
         raise InvalidInput("Bitte wählen Sie die Person aus, für die Sie buchen.",
-                           fields={"resident_id": "Bitte eine Person auswählen."})
+                           fields={"resident_id": say("choose_person")})
     resident = db.session.get(Person, resident_id)
     if resident is None or resident.role != Role.RESIDENT or not may_see_quarter(
             actor, resident.quarter_slug or ""):
         raise NotFound("Diese Person gibt es in Ihrem Quartier nicht.",
-                       fields={"resident_id": "Unbekannte Person."})
+                       fields={"resident_id": say("unknown_person")})
     return resident
 
 
@@ -73,8 +79,8 @@ def _check_place(settings: Settings, field: str, place: Place, mode: str) -> Non
     except RoutingOutside as exc:
         raise OutsideServiceArea(
             f"„{place.address}“ liegt außerhalb unseres Gebiets.",
-            fields={field: f"„{place.address}“ liegt außerhalb des Gebiets, das wir "
-                           f"anfahren ({exc.distance_m:.0f} m von der nächsten Straße)."},
+            fields={field: say("outside_area", address=place.address,
+                               metres=f"{exc.distance_m:.0f}")},
         ) from None
 
 
@@ -92,10 +98,10 @@ def _window(settings: Settings, mode: str, t: datetime) -> tuple[datetime, datet
 def _validate_time(t: datetime, now: datetime) -> None:
     if t < now - timedelta(minutes=5):
         raise InvalidInput("Dieser Zeitpunkt liegt in der Vergangenheit.",
-                           fields={"time": "Bitte einen Zeitpunkt in der Zukunft wählen."})
+                           fields={"time": say("future_time")})
     if t > now + timedelta(days=MAX_DAYS_AHEAD):
         raise InvalidInput("So weit im Voraus können wir noch nicht planen.",
-                           fields={"time": f"Höchstens {MAX_DAYS_AHEAD} Tage im Voraus."})
+                           fields={"time": say("days_ahead", max=MAX_DAYS_AHEAD)})
 
 
 def _new_request(resident: Person, actor: Person, cmd: BookRide, when: datetime,
@@ -113,6 +119,7 @@ def _new_request(resident: Person, actor: Person, cmd: BookRide, when: datetime,
         window_end=end, passengers=cmd.passengers, mobility_aids=aids,
         needs_wheelchair_place="wheelchair" in aids, notes=cmd.notes,
         series_id=series_id, created_by_id=actor.id,
+        purpose=cmd.purpose.value if cmd.purpose else None,
     )
 
 
@@ -130,6 +137,7 @@ def _return_for(out: RideRequest, minutes: int, settings: Settings) -> RideReque
         appointment_minutes=minutes, passengers=out.passengers,
         mobility_aids=list(out.mobility_aids), needs_wheelchair_place=out.needs_wheelchair_place,
         notes=out.notes, series_id=out.series_id, created_by_id=out.created_by_id, return_of=out,
+        purpose=out.purpose,
     )
 
 
@@ -140,15 +148,17 @@ def _check_walk(settings: Settings, cmd: BookRide) -> None:
     if walk_s > WALK_LIMIT_S:
         raise InvalidInput(
             "Zu Fuß ist das zu weit.",
-            fields={"kind": f"Der Weg dauert zu Fuß etwa {walk_s / 60:.0f} Minuten. "
-                            "Bitte eine Fahrt mit Begleitung buchen."})
+            fields={"kind": say("walk_too_far", minutes=f"{walk_s / 60:.0f}")})
 
 
 @plan_writer
 def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequest:
     """Validate, store and place a new request (and its return ride); commit once.
 
-    Raises ``InvalidInput``/``OutsideServiceArea`` (422) with a message per field.
+    Raises ``InvalidInput``/``OutsideServiceArea`` (422) with a message per field, and
+    ``LikelyDuplicate`` (409) when the person has this ride booked already (same day, places
+    and about the same time) unless ``cmd.confirm_duplicate``; a repeat of an
+    ``idempotency_key`` returns the first booking and writes nothing.
     """
     resident = _resident_for(actor, cmd.resident_id)
     if resident.resident is None:
@@ -174,6 +184,10 @@ def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequ
     if earlier is not None:
         db.session.rollback()  # the same booking again: nothing is written
         return earlier
+    if not cmd.confirm_duplicate:
+        same = find_duplicate(resident.id, [r for b in batches for r in b], settings.service)
+        if same is not None:
+            raise refuse_duplicate(same[1])
     for batch in batches:
         db.session.add_all(batch)
         db.session.flush()
@@ -183,7 +197,10 @@ def create_request(actor: Person, cmd: BookRide, settings: Settings) -> RideRequ
                   on_behalf=resident.id if actor.id != resident.id else None)
         for r in batch:
             place_new(r, actor, settings)
-    remember(actor.id, cmd.idempotency_key, batches[0][0])
+    first = batches[0][0]
+    if RequestState(first.state) != RequestState.UNSERVABLE:
+        outbox.booked(first)
+    remember(actor.id, cmd.idempotency_key, first)
     commit()
     return batches[0][0]
 
@@ -204,6 +221,11 @@ def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRe
     for r in targets:
         if RequestState(r.state) == RequestState.CANCELLED:
             continue
+        holder = volunteer_of(r) if RequestState(r.state) in (
+            RequestState.ACCEPTED, RequestState.EN_ROUTE) else None
+        # the resident who cancels in the app knows; by phone, by link or by the office: tell
+        outbox.cancelled(r, holder, tell_resident=r is req and (
+            actor.id != r.resident_id or current_via() == "link"))
         r.move_to(RequestState.CANCELLED)
         withdraw_offers(r)
         remove_from_plans(r)
@@ -214,7 +236,8 @@ def cancel_request(actor: Person, request_id: int, settings: Settings) -> RideRe
 
 
 def book_again(actor: Person, request_id: int, when: datetime, settings: Settings, *,
-               idempotency_key: str | None = None) -> RideRequest:
+               idempotency_key: str | None = None,
+               confirm_duplicate: bool = False) -> RideRequest:
     """One tap: the same ride at a new time (with its return ride if it had one)."""
     old = check_request(actor, db.session.get(RideRequest, request_id))
     ret = db.session.scalar(select(RideRequest).where(RideRequest.return_of_id == old.id))
@@ -225,7 +248,7 @@ def book_again(actor: Person, request_id: int, when: datetime, settings: Setting
         passengers=old.passengers, mobility_aids=tuple(old.mobility_aids), notes=old.notes,
         resident_id=old.resident_id,
         return_after_minutes=ret.appointment_minutes if ret else None,
-        idempotency_key=idempotency_key)
+        idempotency_key=idempotency_key, confirm_duplicate=confirm_duplicate)
     return create_request(actor, cmd, settings)
 
 
@@ -244,13 +267,15 @@ def _editable(req: RideRequest) -> dict[str, Any]:
     return {"time": req.requested_time.isoformat(), "time_mode": req.time_mode,
             "pickup": [req.pickup_address, req.pickup_lat, req.pickup_lon],
             "dropoff": [req.dropoff_address, req.dropoff_lat, req.dropoff_lon],
-            "passengers": req.passengers, "notes": req.notes}
+            "passengers": req.passengers, "notes": req.notes,
+            "mobility_aids": list(req.mobility_aids or [])}
 
 
 @plan_writer
 def edit_request(actor: Person, request_id: int, cmd: EditRide,
                  settings: Settings) -> RideRequest:
-    """Change time, places, passengers or notes; the request is planned and offered anew."""
+    """Change time, places, passengers, aids or notes; the request is planned and offered
+    anew."""
     req = check_request(actor, db.session.get(RideRequest, request_id))
     if cmd.time is not None:
         _validate_time(cmd.time, local_now())
@@ -285,6 +310,9 @@ def edit_request(actor: Person, request_id: int, cmd: EditRide,
         req.passengers = cmd.passengers
     if cmd.notes is not None:
         req.notes = cmd.notes
+    if cmd.mobility_aids is not None:  # a wheelchair now: only a car with a wheelchair place
+        req.mobility_aids = list(dict.fromkeys(cmd.mobility_aids))
+        req.needs_wheelchair_place = "wheelchair" in req.mobility_aids
     withdraw_offers(req)
     remove_from_plans(req)
     for step in BACK_TO_REQUESTED[state]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dispatch.domain.kinds import Purpose
 from dispatch.domain.kinds import RequestKind
 from dispatch.domain.kinds import TimeMode
 
@@ -40,6 +41,8 @@ class BookRide:
     return_after_minutes: int | None = None
     repeat_weekly: bool = False
     idempotency_key: str | None = None  # a repeat with the same key books nothing
+    purpose: Purpose | None = None
+    confirm_duplicate: bool = False  # book it even if the same ride is booked already
 
     @classmethod
     def of(cls, data: Mapping[str, Any], *, idempotency_key: str | None = None) -> BookRide:
@@ -53,7 +56,9 @@ class BookRide:
                    notes=str(data.get("notes") or ""),
                    return_after_minutes=data.get("return_after_minutes"),
                    repeat_weekly=bool(data.get("repeat_weekly")),
-                   idempotency_key=idempotency_key)
+                   idempotency_key=idempotency_key,
+                   purpose=Purpose(data["purpose"]) if data.get("purpose") else None,
+                   confirm_duplicate=bool(data.get("confirm_duplicate")))
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class EditRide:
     dropoff: Place | None = None
     passengers: int | None = None
     notes: str | None = None
+    mobility_aids: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> EditRide:
@@ -74,5 +80,53 @@ class EditRide:
                    time_mode=TimeMode(data["time_mode"]) if data.get("time_mode") else None,
                    pickup=Place.of(data["pickup"]) if data.get("pickup") else None,
                    dropoff=Place.of(data["dropoff"]) if data.get("dropoff") else None,
-                   passengers=data.get("passengers"), notes=data.get("notes"))
+                   passengers=data.get("passengers"), notes=data.get("notes"),
+                   mobility_aids=tuple(data["mobility_aids"])
+                   if data.get("mobility_aids") is not None else None)
 
+
+
+@dataclass(frozen=True)
+class EditResident:
+    """The quarter office changes a resident's profile; fields left ``None`` stay as they are."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    gender: str | None = None
+    home: Place | None = None
+    languages: tuple[str, ...] | None = None
+    mobility_aids: tuple[str, ...] | None = None
+    same_gender: str | None = None
+    help_at_door: bool | None = None
+    notes: str | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> EditResident:
+        """From the validated body of ``PATCH /api/v1/residents/<id>``."""
+        def seq(name: str) -> tuple[str, ...] | None:
+            return tuple(data[name]) if data.get(name) is not None else None
+
+        return cls(first_name=data.get("first_name"), last_name=data.get("last_name"),
+                   phone=data.get("phone"), gender=data.get("gender"),
+                   home=Place.of(data["home"]) if data.get("home") else None,
+                   languages=seq("languages"), mobility_aids=seq("mobility_aids"),
+                   same_gender=data.get("same_gender"), help_at_door=data.get("help_at_door"),
+                   notes=data.get("notes"))
+
+
+@dataclass(frozen=True)
+class NotifyPrefs:
+    """How a person wants to hear from us; for a resident, whether her caregiver gets copies.
+
+    ``None`` leaves a field as it is. Turning ``caregiver_copies`` on records the consent
+    (when, and who recorded it: the resident herself or the office on the phone with her).
+    """
+
+    channels: tuple[str, ...] | None = None
+    quiet_from: str | None = None  # "22:00"; "" clears the quiet hours
+    quiet_until: str | None = None
+    caregiver_copies: bool | None = None
+    caregiver_name: str | None = None
+    caregiver_phone: str | None = None
+    caregiver_email: str | None = None

@@ -1,14 +1,16 @@
 """Tell the rooms that need to know what changed.
 
 A unit of work only notes which requests, offers and trips it changed; after the commit each is
-read once, with eager loads, and pushed once (``request.updated``, ``offer.created``,
-``trip.updated``). Nothing is serialised while the quarter-day's lock is held.
+serialised once from the rows the unit of work kept (they are not expired at its commit) and
+pushed once: ``offer.created`` first, then ``request.updated`` and ``trip.updated``. Nothing
+is serialised while the quarter-day's lock is held.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -79,36 +81,64 @@ def board_changed(quarter: str) -> None:
     events.publish(db.session, "board.changed", {"quarter": quarter}, staff_room(quarter))
 
 
+def resident_changed(person: Person) -> None:
+    """The quarter's boards read their resident register again (only the id goes out)."""
+    if person.quarter_slug:
+        events.publish(db.session, "register.changed", {"id": person.id},
+                       staff_room(person.quarter_slug))
+
+
+def peek_changes() -> Changes:
+    """What this unit of work changed so far (left in place)."""
+    return _changes()
+
+
 def take_changes() -> Changes:
     """What this unit of work changed (call just before the commit)."""
     return db.session.info.pop(_CHANGES, None) or Changes()  # type: ignore[no-any-return]
 
 
 def push_changes(changes: Changes) -> None:
-    """After the commit: read what changed and push each once."""
-    if changes.requests:
-        _push_requests(changes.requests)
-    if changes.offers:
+    """After the commit: push each changed row once (each request serialised once)."""
+    requests = _requests(changes.requests | _offered(changes.offers))
+    if changes.offers:  # first: the volunteer has to answer
         for offer in db.session.scalars(select(Offer).where(Offer.id.in_(changes.offers))
                                         .order_by(Offer.id)):
-            events.deliver_now(events.Event("offer.created", {"offer": offer_dict(offer)},
-                                             (user_room(offer.volunteer_id),)))
+            body = offer_dict(offer, request=requests[offer.request_id])
+            events.deliver_now(events.Event("offer.created", {"offer": body},
+                                            (user_room(offer.volunteer_id),)))
+    if changes.requests:
+        _push_requests({rid: requests[rid] for rid in sorted(changes.requests)})
     if changes.trips:
         _push_trips(changes.trips)
 
 
-def _push_requests(ids: set[int]) -> None:
+def _offered(offer_ids: set[int]) -> set[int]:
+    if not offer_ids:
+        return set()
+    return set(db.session.scalars(select(Offer.request_id).where(Offer.id.in_(offer_ids))))
+
+
+def _requests(ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each request once, as pushed and answered."""
+    if not ids:
+        return {}
+    return {req.id: request_dict(req) for req in db.session.scalars(
+        select(RideRequest).where(RideRequest.id.in_(ids)).options(
+            selectinload(RideRequest.resident).selectinload(Person.resident)))}
+
+
+def _push_requests(requests: dict[int, dict[str, Any]]) -> None:
     volunteers: dict[int, set[int]] = {}
     # only volunteers it is offered to or who hold it: the request carries the resident's needs
     for rid, vid in db.session.execute(select(Offer.request_id, Offer.volunteer_id).where(
-            Offer.request_id.in_(ids), Offer.state.in_(HOLDING)).distinct()):
+            Offer.request_id.in_(requests), Offer.state.in_(HOLDING)).distinct()):
         volunteers.setdefault(rid, set()).add(vid)
-    for req in db.session.scalars(select(RideRequest).where(RideRequest.id.in_(ids)).options(
-            selectinload(RideRequest.resident).selectinload(Person.resident))
-            .order_by(RideRequest.id)):
-        rooms = {user_room(req.resident_id), staff_room(req.quarter_slug),
-                 *(user_room(v) for v in volunteers.get(req.id, ()))}
-        events.deliver_now(events.Event("request.updated", {"request": request_dict(req)},
+    for rid, body in requests.items():
+        resident = body["resident"]["id"]
+        rooms = {user_room(resident), staff_room(body["quarter"]),
+                 *(user_room(v) for v in volunteers.get(rid, ()))}
+        events.deliver_now(events.Event("request.updated", {"request": body},
                                         tuple(sorted(rooms))))
 
 

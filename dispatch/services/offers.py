@@ -20,6 +20,7 @@ from dispatch.models import RideRequest
 from dispatch.models import TripStop
 from dispatch.models._types import utcnow
 from dispatch.services import events
+from dispatch.services import outbox
 from dispatch.services.audit import audit
 from dispatch.services.notify import offer_created
 from dispatch.services.notify import request_changed
@@ -47,6 +48,7 @@ def offer_to_planned_volunteer(req: RideRequest, actor: Person | None,
     audit(actor, "offer.created", "offer", offer.id, request_id=req.id,
           volunteer_id=volunteer.id)
     offer_created(offer)
+    outbox.offer_made(req, volunteer, offer.id)
     request_changed(req)
     return offer
 
@@ -99,6 +101,7 @@ def accept_offer(actor: Person, offer_id: int) -> Offer:
         stop.locked = True
         trip_changed(stop.trip)
     audit(actor, "offer.accepted", "offer", offer.id, request_id=req.id)
+    outbox.accepted(req, actor)
     request_changed(req)
     commit()
     return offer

@@ -8,16 +8,25 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy import select
 
+from dispatch.domain.lifecycle import TERMINAL
+from dispatch.domain.lifecycle import RequestState
+from dispatch.errors import InvalidTransition
 from dispatch.errors import NotAllowed
+from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import Role
 from dispatch.models import Shift
+from dispatch.models import Trip
 from dispatch.models import VolunteerProfile
 from dispatch.services.access import is_staff
 from dispatch.services.access import require_role
 from dispatch.services.audit import audit
 from dispatch.services.notify import board_changed
+from dispatch.services.plan_day import commit
+from dispatch.services.plan_day import day_of
+from dispatch.services.plan_day import lock_days
+from dispatch.services.plan_day import plan_writer
 
 
 def _volunteer(person: Person) -> VolunteerProfile:
@@ -31,6 +40,15 @@ def set_language(person: Person, language: str) -> Person:
     """Store the language the person's screens use."""
     person.ui_language = language
     audit(person, "person.language", "person", person.id, ui_language=language)
+    db.session.commit()
+    return person
+
+
+def set_car(person: Person, make: str | None, colour: str | None, plate: str | None) -> Person:
+    """A volunteer's car, as the reminder names it to the resident; commits."""
+    prof = _volunteer(person)
+    prof.car_make, prof.car_colour, prof.car_plate = make or None, colour or None, plate or None
+    audit(person, "volunteer.car", "person", person.id)
     db.session.commit()
     return person
 
@@ -66,8 +84,34 @@ def add_shift(person: Person, starts_at: datetime, ends_at: datetime) -> Shift:
     _volunteer(person).shifts.append(shift)
     db.session.flush()
     audit(person, "shift.added", "shift", shift.id)
+    if person.quarter_slug:
+        board_changed(person.quarter_slug)  # the board shows each volunteer's week
     db.session.commit()
     return shift
+
+
+@plan_writer
+def delete_shift(person: Person, shift_id: int) -> None:
+    """A volunteer takes back a time on duty, unless rides of theirs are planned in it (those
+    would be left without anyone; they are handed back first, or the office is called)."""
+    prof = _volunteer(person)
+    shift = db.session.get(Shift, shift_id)
+    if shift is None or shift.volunteer_id != prof.person_id:
+        raise NotFound("Diese Dienstzeit gibt es bei Ihnen nicht.")
+    if person.quarter_slug:
+        lock_days([day_of(person.quarter_slug, shift.starts_at)])
+    trips = db.session.scalars(select(Trip).where(Trip.volunteer_id == person.id)).all()
+    busy = [s for t in trips for s in t.stops
+            if shift.starts_at <= s.planned_arrival <= shift.ends_at
+            and RequestState(s.request.state) not in TERMINAL]
+    if busy:
+        raise InvalidTransition("In dieser Dienstzeit sind schon Fahrten für Sie geplant. Bitte "
+                                "geben Sie sie zuerst zurück oder rufen Sie das Quartiersbüro an.")
+    db.session.delete(shift)
+    audit(person, "shift.deleted", "shift", shift_id)
+    if person.quarter_slug:
+        board_changed(person.quarter_slug)
+    commit()
 
 
 def find_residents(actor: Person, text: str, limit: int = 50) -> list[Person]:

@@ -7,6 +7,7 @@ from dispatch.domain.lifecycle import RequestState
 from dispatch.extensions import db
 from dispatch.models import Person
 from dispatch.models import RideRequest
+from dispatch.services import outbox
 from dispatch.services.audit import audit
 from dispatch.services.notify import request_changed
 from dispatch.services.offers import offer_to_planned_volunteer
@@ -46,4 +47,5 @@ def mark_unservable(req: RideRequest, actor: Person | None, code: str, text: str
     req.move_to(RequestState.UNSERVABLE, reason_code=code, reason_text=text)
     remove_from_plans(req)
     audit(actor, "request.unservable", "ride_request", req.id, reason=code)
+    outbox.unservable(req)
     request_changed(req)

@@ -23,8 +23,10 @@ from dispatch.domain.kinds import StopKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import COMMITTED
 from dispatch.domain.lifecycle import OPEN
+from dispatch.domain.lifecycle import SERVED_OR_MISSED
 from dispatch.domain.lifecycle import RequestState
 from dispatch.extensions import db
+from dispatch.matching.late import keep_late_locked
 from dispatch.matching.problem import GenderRule
 from dispatch.matching.problem import LockedStop
 from dispatch.matching.problem import Problem
@@ -93,8 +95,40 @@ def rid(req: RideRequest) -> str:
     return str(req.id)
 
 
+def is_history(stop: TripStop) -> bool:
+    """A stop of a request served or not met: no plan moves or removes it."""
+    return RequestState(stop.request.state) in SERVED_OR_MISSED
+
+
+def in_the_order_done(stop: TripStop) -> tuple[bool, datetime, int]:
+    """Sort key of a trip's stops: those reported done first, as they were reported; then the
+    rest in their planned order."""
+    return (stop.done_at is None, stop.done_at or datetime.min, stop.seq)
+
+
+@dataclass(frozen=True)
+class LastSeen:
+    """Where and from when a volunteer with stops already done goes on: the place of the stop
+    reported last, at the latest of the done stops' reported and planned ends (the plans of
+    what is still to come start after everything stored before)."""
+
+    lat: float
+    lon: float
+    at: datetime
+
+
+def last_seen(trip: Trip) -> LastSeen | None:
+    """The volunteer's place and time after the trip's done stops (None: none done yet)."""
+    done = [s for s in trip.stops if s.done_at is not None]
+    if not done:
+        return None
+    last = max(done, key=lambda s: s.done_at or datetime.min)
+    at = max(max(s.done_at or s.planned_departure, s.planned_departure) for s in done)
+    return LastSeen(last.lat, last.lon, at)
+
+
 def _vehicle_for(person: Person, day: datetime, points: _Points, work_used_s: float,
-                 locked: tuple[LockedStop, ...]) -> Vehicle | None:
+                 locked: tuple[LockedStop, ...], seen: LastSeen | None) -> Vehicle | None:
     prof = person.volunteer
     if prof is None or not person.active or not prof.available or not prof.vetted_on(day.date()):
         return None
@@ -110,8 +144,12 @@ def _vehicle_for(person: Person, day: datetime, points: _Points, work_used_s: fl
     drives = prof.drives and (prof.vehicle_seats > 0 or prof.wheelchair_places > 0)
     if not drives and not prof.escorts_on_foot:
         return None
+    here = home
+    if seen is not None:  # on the way already: from the last done stop, not from home
+        here = points.add(seen.lat, seen.lon)
+        s0 = min(max(s0, seen.at), s1)
     return Vehicle(
-        id=str(person.id), start=home, end=home,
+        id=str(person.id), start=here, end=home,
         shift=((s0 - start).total_seconds(), (s1 - start).total_seconds()),
         capacity={"seats": prof.vehicle_seats if drives else 1,
                   "wheelchair": prof.wheelchair_places if drives else 0},
@@ -139,7 +177,7 @@ def _work_used(quarter: str, day: datetime) -> dict[int, float]:
 
 
 def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings: Settings,
-                 direct: dict[str, float], done: dict[tuple[int, str], datetime],
+                 direct: dict[str, float], seen: LastSeen | None,
                  escort_wait: dict[int, int], excluded: tuple[str, ...]) -> Request:
     rules = settings.service
     resident = req.resident
@@ -151,16 +189,20 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
         drop_window = (secs(req.window_start), secs(req.window_end))
     elif req.return_of_id is None:
         pick_window = (secs(req.window_start), secs(req.window_end))
-    if (req.id, StopKind.PICKUP) in done:
-        t = secs(done[(req.id, StopKind.PICKUP)])
+    boarding = rules.boarding_min * 60.0
+    pickup = points.add(req.pickup_lat, req.pickup_lon)
+    if seen is not None:
+        # on board: for the plans still to come she rides from where and when the volunteer
+        # goes on ("picked up" is reported once the person is on board: boarding ended then)
+        t = secs(seen.at) - boarding
         pick_window = (t, t)
+        pickup = points.add(seen.lat, seen.lon)
     languages: tuple[str, ...] = ()
     if prof is not None and prof.languages and "de" not in prof.languages:
         languages = tuple(prof.languages)
     same = GENDER_RULES[prof.same_gender if prof else "none"]
     if same != "no" and resident.gender is None:
         same = "no"
-    boarding = rules.boarding_min * 60.0
     # an escort stays at the appointment: the wait is service time of the drop-off, and the
     # return ride then starts when that service ends (so the appointment is not counted twice)
     wait_s = escort_wait.get(req.id, 0) * 60.0
@@ -170,7 +212,7 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
     load = {"wheelchair": 1, "seats": max(0, req.passengers - 1)} if \
         req.needs_wheelchair_place else {"seats": req.passengers}
     return Request(
-        id=rid(req), pickup=points.add(req.pickup_lat, req.pickup_lon),
+        id=rid(req), pickup=pickup,
         dropoff=points.add(req.dropoff_lat, req.dropoff_lon), kind=RequestKind(req.kind),
         pickup_window=pick_window, dropoff_window=drop_window,
         pickup_service=boarding, dropoff_service=boarding + wait_s, load=load,
@@ -202,11 +244,10 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     trips = {str(t.volunteer_id): t for t in db.session.scalars(select(Trip).where(
         Trip.quarter_slug == quarter, Trip.service_day == start)
         .options(selectinload(Trip.stops).selectinload(TripStop.request)))}
-    done: dict[tuple[int, str], datetime] = {}
-    for t in trips.values():
-        for s in t.stops:
-            if s.done_at is not None:
-                done[(s.request_id, s.kind)] = s.done_at
+    seen = {vid: last_seen(t) for vid, t in trips.items()}
+    # requests on board: picked up, on a trip that goes on from where it was last seen
+    onboard = {s.request_id: seen[vid] for vid, t in trips.items() for s in t.stops
+               if s.done_at is not None and s.kind == StopKind.PICKUP and rid(s.request) in by_id}
     points = _Points()
     volunteers = {str(p.id): p for p in db.session.scalars(select(Person).where(
         Person.role == Role.VOLUNTEER, Person.quarter_slug == quarter)
@@ -217,11 +258,12 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     for vid, t in trips.items():
         locked_by_vehicle[vid] = tuple(
             LockedStop(str(s.request_id), StopKind(s.kind), done=s.done_at is not None)
-            for s in t.stops if s.locked and rid(s.request) in by_id)
+            for s in sorted(t.stops, key=in_the_order_done)
+            if (s.locked or s.done_at is not None) and rid(s.request) in by_id)
     vehicles = []
     for vid, person in volunteers.items():
         v = _vehicle_for(person, start, points, work_used.get(person.id, 0.0),
-                         locked_by_vehicle.get(vid, ()))
+                         locked_by_vehicle.get(vid, ()), seen.get(vid))
         if v is not None:
             vehicles.append(v)
     for r in rows:
@@ -244,7 +286,7 @@ def build_context(quarter: str, day: datetime, settings: Settings,
     excluded = _exclusions(by_id, volunteers)
     requests = []
     for r in rows:
-        r_req = _request_for(r, start, points, settings, direct, done, escort_wait,
+        r_req = _request_for(r, start, points, settings, direct, onboard.get(r.id), escort_wait,
                              excluded.get(rid(r), ()))
         # a return ride whose outbound is not in this day's problem keeps its own window
         if r.return_of_id is not None and str(r.return_of_id) not in by_id and \
@@ -254,9 +296,9 @@ def build_context(quarter: str, day: datetime, settings: Settings,
                 return_of=None)
         requests.append(r_req)
     # locked stops may only name requests of this problem
-    problem = Problem(matrices=matrices, requests=tuple(requests),
-                      vehicles=tuple(vehicles),
-                      max_route=settings.service.max_route_hours * 3600.0)
+    problem = keep_late_locked(Problem(matrices=matrices, requests=tuple(requests),
+                                       vehicles=tuple(vehicles),
+                                       max_route=settings.service.max_route_hours * 3600.0))
     ctx = DayContext(quarter=quarter, day=start, problem=problem, plans=[], requests=by_id,
                      volunteers=volunteers, trips=trips, points=points)
     ctx.plans = [_plan_from_trip(ctx, trips[v.id], v) for v in vehicles if v.id in trips]
@@ -266,13 +308,19 @@ def build_context(quarter: str, day: datetime, settings: Settings,
 def _plan_from_trip(ctx: DayContext, trip: Trip, vehicle: Vehicle) -> Plan:
     """The stored trip as a timed plan: leave home just in time, go home after the last stop."""
     stops = []
-    for s in trip.stops:
+    for s in sorted(trip.stops, key=in_the_order_done):
         if rid(s.request) not in ctx.requests:
-            continue
+            continue  # history: served or missed
         t_arr, t_dep = ctx.seconds(s.planned_arrival), ctx.seconds(s.planned_departure)
+        req = ctx.problem.request(rid(s.request))
+        pickup = s.kind == StopKind.PICKUP
+        service = req.pickup_service if pickup else req.dropoff_service
+        # the service ended at the departure (a volunteer who came early waited before it)
+        start = max(t_arr, t_dep - service)
         stops.append(Stop(request_id=rid(s.request), action=StopKind(s.kind),
-                          location=ctx.points.add(s.lat, s.lon), arrival=t_arr, start=t_arr,
-                          departure=t_dep, locked=s.locked))
+                          location=req.pickup if pickup else req.dropoff, arrival=t_arr,
+                          start=start, departure=t_dep,
+                          locked=s.locked or s.done_at is not None))
     if not stops:
         return Plan(vehicle_id=vehicle.id, stops=())
     mat = ctx.problem.matrices[vehicle.mode]

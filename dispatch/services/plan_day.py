@@ -118,8 +118,10 @@ def locked_days() -> list[DayKey]:
 
 def commit() -> None:
     """Check the invariants of every locked day, commit, then push what changed."""
+    from dispatch.services.notify import peek_changes
     from dispatch.services.notify import push_changes
     from dispatch.services.notify import take_changes
+    from dispatch.services.outbox import times_changed
     from dispatch.services.plans import invariant_violations
 
     session = db.session
@@ -132,9 +134,27 @@ def commit() -> None:
             raise PlanBroken("Diese Änderung hätte den Tagesplan durcheinandergebracht und wurde "
                              "nicht gespeichert. Bitte versuchen Sie es noch einmal oder rufen "
                              "Sie das Quartiersbüro an.")
+    seen = peek_changes()
+    times_changed(seen.requests | _requests_on(seen.trips))
     changes = take_changes()
-    session.commit()
+    # everything is flushed under the lock, so the loaded rows are what was committed: keep
+    # them for the pushes and the answer instead of reading each one again
+    unit = session()
+    unit.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        unit.expire_on_commit = True
     push_changes(changes)
+
+
+def _requests_on(trip_ids: set[int]) -> set[int]:
+    from dispatch.models import TripStop
+
+    if not trip_ids:
+        return set()
+    return set(db.session.scalars(select(TripStop.request_id).where(
+        TripStop.trip_id.in_(trip_ids))))
 
 
 def lost_race(exc: BaseException) -> bool:

@@ -27,6 +27,8 @@ from dispatch.models import TripStop
 from dispatch.services.board import day_bounds
 from dispatch.services.notify import trip_changed
 from dispatch.services.plan_context import DayContext
+from dispatch.services.plan_context import in_the_order_done
+from dispatch.services.plan_context import is_history
 
 #: States whose pick-up and drop-off must both stand in one trip.
 NEEDS_BOTH_STOPS = {*OPEN - {RequestState.REQUESTED}, RequestState.ACCEPTED,
@@ -44,8 +46,12 @@ def write_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
     """
     plans = list(plans)
     planned = {s.request_id for p in plans for s in p.stops}
+    moved = {p.vehicle_id for p in plans if _still_to_come(p) != _stored(ctx, p.vehicle_id)}
+    # a route this change leaves as it was is not its business either: when reality has
+    # overtaken it (a volunteer running late), only its times are written again
     broken = [v for v in matching.check(ctx.problem, plans)
-              if v.code != "missing" or v.request_id in planned]
+              if (v.code != "missing" or v.request_id in planned)
+              and (v.vehicle_id is None or v.vehicle_id in moved)]
     if broken:
         raise PlanBroken("Der neue Plan verletzt eine Regel und wurde nicht gespeichert.",
                          rule=broken[0].code, detail=broken[0].message)
@@ -54,8 +60,12 @@ def write_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
     for plan in plans:
         person = ctx.volunteers[plan.vehicle_id]
         trip = ctx.trips.get(plan.vehicle_id)
-        old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops] if trip else []
-        new = [(int(st.request_id), st.action, ctx.at(st.start)) for st in plan.stops]
+        history: list[TripStop] = [s for s in trip.stops if is_history(s)] if trip else []
+        # done stops keep their stored times: what is compared is what is still to come
+        old = [(s.request_id, s.kind, s.planned_arrival) for s in trip.stops
+               if s.done_at is None] if trip else []
+        new = [(int(st.request_id), st.action, ctx.at(st.start)) for st in plan.stops
+               if not _done(stops_by_key.get((int(st.request_id), st.action)))]
         if new == old:
             continue  # nothing moved on this trip
         if trip is None:
@@ -64,24 +74,43 @@ def write_plans(ctx: DayContext, plans: Iterable[Plan]) -> list[Trip]:
             trip = Trip(volunteer_id=person.id, quarter_slug=ctx.quarter, service_day=ctx.day)
             db.session.add(trip)
             ctx.trips[plan.vehicle_id] = trip
-        new_stops = []
-        for seq, st in enumerate(plan.stops):
+        mine: list[TripStop] = []
+        for st in plan.stops:
             req = ctx.requests[st.request_id]
             stop = stops_by_key.pop((req.id, st.action), None) or _new_stop(req, st.action)
             if stop.trip is not None and stop.trip is not trip:
                 changed.append(stop.trip)
-            stop.seq = seq
-            stop.planned_arrival = ctx.at(st.start)
-            stop.planned_departure = ctx.at(st.departure)
+            if stop.done_at is None:
+                stop.planned_arrival = ctx.at(st.start)
+                stop.planned_departure = ctx.at(st.departure)
             stop.locked = RequestState(req.state) in COMMITTED
-            new_stops.append(stop)
-        trip.stops = new_stops
+            mine.append(stop)
+        # what happened stays, in the order it happened; then what is still to come
+        done = sorted([*history, *(s for s in mine if s.done_at is not None)],
+                      key=lambda s: s.done_at or s.planned_arrival)
+        trip.stops = [*done, *(s for s in mine if s.done_at is None)]
+        for seq, stop in enumerate(trip.stops):
+            stop.seq = seq
         changed.append(trip)
     db.session.flush()
     unique = list(dict.fromkeys(changed))
     for t in unique:
         trip_changed(t)
     return unique
+
+
+def _still_to_come(plan: Plan) -> list[tuple[str, str]]:
+    return [(s.request_id, s.action) for s in plan.stops]
+
+
+def _stored(ctx: DayContext, vehicle_id: str) -> list[tuple[str, str]]:
+    trip = ctx.trips.get(vehicle_id)
+    return [(str(s.request_id), s.kind) for s in sorted(trip.stops, key=in_the_order_done)
+            if str(s.request_id) in ctx.requests] if trip else []
+
+
+def _done(stop: TripStop | None) -> bool:
+    return stop is not None and stop.done_at is not None
 
 
 def _new_stop(req: RideRequest, kind: StopKind) -> TripStop:
@@ -110,6 +139,18 @@ def volunteer_of(req: RideRequest) -> Person | None:
     return stop.trip.volunteer if stop is not None else None
 
 
+def overlaps(stops: list[Any]) -> list[str]:
+    """Stops of one trip (in ``seq`` order) that start before the one before them ends.
+
+    A done stop is history: when it was reported is not judged here (nor is its planned time
+    against the one before it, as stops are not always served in the planned order), and a
+    report never changes planned times, so reporting cannot break this rule.
+    """
+    return [f"stop {b.id} starts before stop {a.id} ends"
+            for a, b in zip(stops, stops[1:], strict=False)
+            if b.done_at is None and b.planned_arrival < a.planned_departure]
+
+
 def invariant_violations(quarter: str, day: datetime) -> list[str]:
     """What is wrong with the stored plans of one quarter-day (empty: all invariants hold).
 
@@ -128,15 +169,13 @@ def invariant_violations(quarter: str, day: datetime) -> list[str]:
     stops_of: dict[int, list[Any]] = {tid: [] for tid, _ in trips}
     for row in db.session.execute(select(
             TripStop.id, TripStop.trip_id, TripStop.request_id, TripStop.kind, TripStop.seq,
-            TripStop.planned_arrival, TripStop.planned_departure).where(
+            TripStop.planned_arrival, TripStop.planned_departure, TripStop.done_at).where(
             TripStop.trip_id.in_(list(stops_of))).order_by(TripStop.trip_id, TripStop.seq)
             ) if stops_of else ():
         stops_of[row.trip_id].append(row)
     where: dict[tuple[int, str], list[tuple[int, int]]] = {}
     for tid, stops in stops_of.items():
-        for a, b in zip(stops, stops[1:], strict=False):
-            if b.planned_arrival < a.planned_departure:
-                out.append(f"trip {tid}: stop {b.id} starts before stop {a.id} ends")
+        out += [f"trip {tid}: {x}" for x in overlaps(stops)]
         for st in stops:
             where.setdefault((st.request_id, st.kind), []).append((tid, st.seq))
     state_of: dict[int, str] = {rid: st for rid, st in db.session.execute(

@@ -28,6 +28,9 @@ from dispatch.models._types import utcnow
 from dispatch.services.access import is_staff
 from dispatch.services.access import may_see_quarter
 from dispatch.services.audit import audit
+from dispatch.services.notify import resident_changed
+from dispatch.services.outbox import drop_old_notices
+from dispatch.services.outbox import forget_person
 from dispatch.services.serialize import iso
 from dispatch.settings import Settings
 
@@ -79,6 +82,9 @@ def export_resident(actor: Person, resident_id: int) -> dict[str, Any]:
             "mobility_aids": list(prof.mobility_aids), "same_gender": prof.same_gender,
             "help_at_door": prof.help_at_door, "caregiver_name": prof.caregiver_name,
             "caregiver_phone": prof.caregiver_phone, "caregiver_email": prof.caregiver_email,
+            "caregiver_copies": prof.caregiver_copies,
+            "caregiver_consent_at": prof.caregiver_consent_at.isoformat() + "Z"
+            if prof.caregiver_consent_at else None,
             "notes": prof.notes},
         "rides": [{"id": r.id, "kind": r.kind, "state": r.state, "time": iso(r.requested_time),
                    "pickup": r.pickup_address, "dropoff": r.dropoff_address,
@@ -112,6 +118,7 @@ def deactivate_resident(actor: Person, resident_id: int, settings: Settings) -> 
     person.session_version += 1
     person.login_code_hash = None
     audit(actor, "person.deactivated", "person", person.id, cancelled=cancelled)
+    resident_changed(person)
     db.session.commit()
     return person
 
@@ -136,10 +143,15 @@ def erase_resident(actor: Person, resident_id: int, settings: Settings) -> Perso
         prof.home_lon = round(prof.home_lon, COARSE_DECIMALS)
         prof.languages, prof.mobility_aids = [], []
         prof.caregiver_name = prof.caregiver_phone = prof.caregiver_email = None
+        prof.caregiver_copies, prof.caregiver_consent_at = False, None
+        prof.caregiver_consent_by_id = None
         prof.notes = ""
         prof.same_gender, prof.help_at_door = "none", False
+    person.notify_channels, person.quiet_from, person.quiet_until = None, None, None
+    forget_person(person.id)
     n = _anonymise_rides(RideRequest.resident_id == person.id)
     audit(actor, "person.erased", "person", person.id, rides=n)
+    resident_changed(person)
     db.session.commit()
     return person
 
@@ -172,6 +184,7 @@ def apply_retention(settings: Settings, now: datetime | None = None) -> int:
     n = _anonymise_rides((RideRequest.requested_time < cutoff) &
                          RideRequest.state.in_(finished) &
                          (RideRequest.pickup_address != ERASED))
+    drop_old_notices(cutoff)
     if n:
         audit(None, "retention.anonymised", "ride_request", None, rides=n,
               before=cutoff.date().isoformat())

@@ -36,16 +36,21 @@ NOTHING = {"trips_changed": 0, "placed": 0, "gave_way": 0}
 
 
 def replan_day(quarter: str, day: datetime, settings: Settings, *, seconds: float,
-               seed: int = 0) -> dict[str, int]:
+               seed: int = 0, iterations: int | None = None) -> dict[str, int]:
     """Improve a day's plans with the solver and commit the change; returns counts of what
-    changed (``gave_way`` 1 when someone else wrote the day while it solved)."""
+    changed (``gave_way`` 1 when someone else wrote the day while it solved).
+
+    ``iterations`` bounds the search by iterations instead of ``seconds`` (deterministic for
+    a seed; the simulator uses it)."""
     key = day_of(quarter, day)
     before = versions([key])[key]
     ctx = build_context(quarter, day, settings)
     if not ctx.requests or not ctx.problem.vehicles:
         db.session.rollback()
         return dict(NOTHING)
-    result = matching.solve(ctx.problem, stop=matching.MaxRuntime(seconds), seed=seed,
+    stop = (matching.MaxIterations(iterations) if iterations is not None
+            else matching.MaxRuntime(seconds))
+    result = matching.solve(ctx.problem, stop=stop, seed=seed,
                             initial=ctx.plans)
     return _apply(key, before, ctx, result, settings)
 

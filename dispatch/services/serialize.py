@@ -32,10 +32,22 @@ def needs_of(person: Person) -> dict[str, Any]:
             "notes": prof.notes}
 
 
+def car_of(volunteer: Person) -> str | None:
+    """'VW Golf, blau, DO-AB 123' from the volunteer's profile (None if nothing is known)."""
+    prof = volunteer.volunteer
+    if prof is None:
+        return None
+    parts = [x for x in (prof.car_make, prof.car_colour, prof.car_plate) if x]
+    return ", ".join(parts) or None
+
+
 def person_dict(p: Person) -> dict[str, Any]:
     out: dict[str, Any] = {"id": p.id, "role": p.role, "first_name": p.first_name,
                            "display_name": p.display_name, "quarter": p.quarter_slug,
-                           "ui_language": p.ui_language, "gender": p.gender}
+                           "ui_language": p.ui_language, "gender": p.gender,
+                           "notifications": {"channels": list(p.notify_channels or []),
+                                             "quiet_from": p.quiet_from,
+                                             "quiet_until": p.quiet_until}}
     if p.resident is not None:
         r = p.resident
         out["resident"] = {"home": {"address": r.home_address, "lat": r.home_lat,
@@ -48,8 +60,15 @@ def person_dict(p: Person) -> dict[str, Any]:
                             "vehicle_seats": v.vehicle_seats,
                             "wheelchair_places": v.wheelchair_places,
                             "vetted_until": v.vetted_until.isoformat() if v.vetted_until else None,
-                            "offer_filters": v.offer_filters or {}}
+                            "offer_filters": v.offer_filters or {},
+                            "car": {"make": v.car_make, "colour": v.car_colour,
+                                    "plate": v.car_plate}}
     return out
+
+
+def register_dict(p: Person) -> dict[str, Any]:
+    """A resident as the quarter office's register shows it (staff only): with name and phone."""
+    return {**person_dict(p), "last_name": p.last_name, "phone": p.phone}
 
 
 def _stops_of(req: RideRequest) -> tuple[TripStop | None, TripStop | None]:
@@ -69,7 +88,7 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
     volunteer = offered_to = None
     if pick is not None and RequestState(req.state) not in NOT_YET_TAKEN:
         v = pick.trip.volunteer
-        volunteer = {"id": v.id, "first_name": v.first_name}
+        volunteer = {"id": v.id, "first_name": v.first_name, "car": car_of(v)}
     elif pick is not None and req.state == RequestState.OFFERED:
         v = pick.trip.volunteer
         offered_to = {"id": v.id, "first_name": v.first_name}
@@ -93,17 +112,19 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
         "passengers": req.passengers, "mobility_aids": list(req.mobility_aids),
         "return_of": req.return_of_id, "return_id": return_row[0] if return_row else None,
         "appointment_minutes": req.appointment_minutes,
-        "series_id": req.series_id, "notes": req.notes,
+        "series_id": req.series_id, "notes": req.notes, "purpose": req.purpose,
+        "confirmed_at": req.confirmed_at.isoformat() + "Z" if req.confirmed_at else None,
         "resident": {"id": req.resident.id, "first_name": req.resident.first_name,
                      "needs": needs_of(req.resident)},
     }
 
 
-def offer_dict(offer: Offer) -> dict[str, Any]:
+def offer_dict(offer: Offer, *, request: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The offer with its request (``request``: that request already serialised)."""
     left = max(0, int((offer.expires_at - utcnow()).total_seconds()))
     return {"id": offer.id, "state": offer.state, "expires_at": offer.expires_at.isoformat() + "Z",
             "seconds_left": left if offer.state == "open" else 0,
-            "request": request_dict(offer.request)}
+            "request": request if request is not None else request_dict(offer.request)}
 
 
 def stop_dict(s: TripStop) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from dispatch.errors import InvalidInput
 from dispatch.errors import InvalidTransition
 from dispatch.errors import NotFound
 from dispatch.extensions import db
+from dispatch.field_messages import say
 from dispatch.models import Person
 from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models._types import utcnow
+from dispatch.services import outbox
 from dispatch.services.access import check_trip
 from dispatch.services.audit import audit
 from dispatch.services.clock import local_now
@@ -25,7 +27,7 @@ from dispatch.services.plan_day import lock_days
 from dispatch.services.plan_day import plan_writer
 from dispatch.settings import Settings
 
-ACTIONS = ("arrived", "picked_up", "dropped_off", "no_show")
+ACTIONS = ("on_the_way", "arrived", "picked_up", "dropped_off", "no_show")
 
 
 @plan_writer
@@ -33,7 +35,7 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
     """Record what happened at a stop and move the request on; commits."""
     if action not in ACTIONS:
         raise InvalidInput("Diese Meldung kennen wir nicht.",
-                           fields={"action": "arrived, picked_up, dropped_off oder no_show"})
+                           fields={"action": say("stop_action")})
     stop = db.session.get(TripStop, stop_id)
     if stop is None:
         raise NotFound("Diesen Halt gibt es nicht.")
@@ -45,7 +47,14 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
     req = stop.request
     state = RequestState(req.state)
     now = local_now()
-    if action == "arrived":
+    # told once: the first "on the way", the first "arrived"
+    first = (state == RequestState.ACCEPTED if action == "on_the_way"
+             else stop.arrived_at is None if action == "arrived" else True)
+    if action == "on_the_way":
+        _expect(stop, StopKind.PICKUP, action)
+        if state == RequestState.ACCEPTED:
+            req.move_to(RequestState.EN_ROUTE)
+    elif action == "arrived":
         if state == RequestState.ACCEPTED and stop.kind == StopKind.PICKUP:
             req.move_to(RequestState.EN_ROUTE)
         stop.arrived_at = now
@@ -74,6 +83,8 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
             drop.trip.stops.remove(drop)
     audit(actor, f"stop.{action}", "trip_stop", stop.id, request_id=req.id,
           at=utcnow().isoformat())
+    if first:
+        outbox.stop_reported(req, stop.trip.volunteer, action, stop.kind)
     trip_changed(stop.trip)
     request_changed(req)
     commit()

@@ -64,7 +64,7 @@ def chromium() -> str:
 def vendor_assets() -> Path:
     """The npm libraries copied into pwa/static/vendor (``scripts/install_assets.sh``)."""
     needed = [VENDOR / "leaflet" / "leaflet.js", VENDOR / "socket.io" / "socket.io.min.js",
-              VENDOR / "axe-core" / "axe.min.js"]
+              VENDOR / "axe-core" / "axe.min.js", VENDOR / "chart.js" / "chart.umd.min.js"]
     if not all(p.is_file() for p in needed):
         if shutil.which("npm") is None:
             pytest.fail("npm is needed to install the front-end libraries (Makefile node-assets)")
@@ -149,14 +149,20 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[NewContex
         ctx.close()
 
 
-def csrf_post(ctx: BrowserContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST JSON through the context's cookie jar with a fresh CSRF token; fail on an error."""
+def csrf_post(ctx: BrowserContext, path: str, body: dict[str, Any],
+              method: str = "POST") -> dict[str, Any]:
+    """Send JSON through the context's cookie jar with a fresh CSRF token; fail on an error."""
     token = ctx.request.get("/api/v1/auth/csrf").json()["csrf_token"]
-    resp = ctx.request.post(path, data=json.dumps(body), timeout=60_000,
-                            headers={"Content-Type": "application/json", "X-CSRFToken": token})
-    assert resp.ok, f"POST {path}: {resp.status} {resp.text()}"
+    resp = ctx.request.fetch(path, method=method, data=json.dumps(body), timeout=60_000,
+                             headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    assert resp.ok, f"{method} {path}: {resp.status} {resp.text()}"
     data: dict[str, Any] = resp.json()
     return data
+
+
+def csrf_patch(ctx: BrowserContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH JSON like :func:`csrf_post`."""
+    return csrf_post(ctx, path, body, method="PATCH")
 
 
 def staff_login(ctx: BrowserContext, email: str) -> dict[str, Any]:

@@ -63,9 +63,19 @@ def _settle(page: Page, view: str) -> None:
     elif view == "volunteer":
         expect(page.locator("#greeting")).to_contain_text("Mehmet")
         expect(page.locator("#map .leaflet-control-zoom-in")).to_be_visible()
-    elif view == "board":
+    elif view.startswith("board"):
         expect(page.locator("#volunteer-list > li").first).to_be_visible()
         expect(page.locator("#map .leaflet-control-zoom-in")).to_be_visible()
+
+
+def _open_notifications(page: Page) -> None:
+    """The resident's notification settings, loaded, with a consent note and a field error."""
+    page.locator("#act-notify").click()
+    expect(page.locator("#nt-channels[data-loaded]")).to_be_visible()
+    page.locator("#nt-quiet-from").fill("22:00")
+    page.locator("#nt-quiet-until").fill("")
+    page.locator("#notify-form button[type=submit]").click()
+    expect(page.locator("#nt-quiet-until-error")).to_be_visible()
 
 
 VIEWS = [
@@ -74,9 +84,27 @@ VIEWS = [
     ("offline", "anonymous", "/offline"),
     ("resident", "resident", "/app/resident"),
     ("resident-booking", "resident", "/app/resident"),
+    ("resident-notifications", "resident", "/app/resident"),
     ("volunteer", "volunteer", "/app/volunteer"),
     ("board", "coordinator", "/app/board"),
+    ("board-week", "coordinator", "/app/board"),
+    ("board-request", "coordinator", "/app/board"),
+    ("board-profile", "coordinator", "/app/board"),
 ]
+
+
+def _open_board_panel(page: Page, view: str) -> None:
+    """The desk's panels: a volunteer's week, a request to edit, a resident's profile."""
+    if view == "board-week":
+        expect(page.locator("body[data-synced=on]")).to_be_attached()
+        page.locator("#volunteer-list details.week summary").first.click()
+        expect(page.locator("#volunteer-list details.week[open]").first).to_be_visible()
+    elif view == "board-request":
+        page.locator("[data-edit]").first.click()
+        expect(page.locator("#edit-form")).to_be_visible()
+    elif view == "board-profile":
+        page.locator("#people-list [data-profile]").first.click()
+        expect(page.locator("#profile-panel")).to_be_visible()
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +134,10 @@ def test_axe_finds_no_serious_violation_on_any_view(views: Views, lang: str,
             expect(page.locator("#booking")).to_be_visible()
             page.locator("#dropoff").fill("Evinger")
             expect(page.locator("#dropoff-list > li").first).to_be_visible()
+        if view == "resident-notifications":
+            _open_notifications(page)
+        if view.startswith("board-"):
+            _open_board_panel(page, view)
         shot(page, artifacts, f"{view}-{lang}")
         found = serious_violations(page)
         if found:
@@ -160,6 +192,10 @@ def test_large_text_large_targets_and_reflow_at_200_percent(views: Views, zoom: 
         _settle(page, view)
         if view == "resident-booking":
             page.locator("#act-ride").click()
+        if view == "resident-notifications":
+            _open_notifications(page)
+        if view.startswith("board-"):
+            _open_board_panel(page, view)
         m = page.evaluate(SIZES_JS)
         if m["small"] or m["minFont"] < 18 or m["body"] != "18px" or m["overflow"] > 0:
             failures[view] = m

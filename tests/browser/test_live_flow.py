@@ -9,6 +9,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NewContext
+from tests.browser.conftest import csrf_patch
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import resident_login_code
 from tests.browser.conftest import serious_violations
@@ -75,7 +77,7 @@ def login_resident(ctx: BrowserContext, coordinator: BrowserContext, first_name:
     code = resident_login_code(coordinator, first_name)
     page = ctx.new_page()
     page.goto(f"/login?code={code}&lang=de")
-    expect(page).to_have_url(re.compile(r"/app/resident"))
+    page.wait_for_url(re.compile(r"/app/resident"))  # after the load: the new page's scripts run
     expect(page.locator("#greeting")).to_contain_text(first_name)
     return page
 
@@ -91,6 +93,31 @@ def fill_booking(page: Page, destination: str) -> None:
     page.get_by_label(DE["booking.tomorrow"]).check()
     page.get_by_label(DE["booking.time"], exact=True).select_option("10:00")
     page.get_by_label(DE["time_mode.pickup_after"]).check()
+
+
+@contextmanager
+def elfriede_speaking(new_context: NewContext, lang: str) -> Iterator[Page]:
+    """Elfriede logged in with a code from the office, her page in ``lang``; afterwards her
+    language is German again (``?lang=`` stores it) for the other tests."""
+    coordinator = new_context()
+    staff_login(coordinator, "koordination.eving@example.org")
+    resident = new_context(lang=lang)
+    page = login_resident(resident, coordinator, "Elfriede")
+    try:
+        page.goto(f"/app/resident?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        yield page
+    finally:
+        csrf_patch(resident, "/api/v1/me", {"ui_language": "de"})
+
+
+def fill_booking_in_any_language(page: Page) -> None:
+    """The ride form by its fields, not its words: from home to Evinger Platz, tomorrow 10:00."""
+    page.locator("#act-ride").click()
+    page.locator("#dropoff").press_sequentially("Evinger Pl", delay=30)
+    page.locator("#dropoff-list > li", has_text="Evinger Platz").first.click()
+    page.locator("[name='day'][value='tomorrow']").check()
+    page.locator("#time").select_option("10:00")
 
 
 def test_booking_offer_and_acceptance_flow_live_to_every_face(
@@ -270,6 +297,7 @@ def test_cancel_and_book_again(new_context: NewContext) -> None:
         "dropoff": {"address": hit["label"], "lat": hit["lat"], "lon": hit["lon"]},
         "time_mode": "arrive_by", "time": _in_days(3, "09:30")})["request"]
     page.reload()
+    expect(page.locator("body[data-synced=on]")).to_be_attached()  # no re-draw under the tap
     card = page.locator(f"#trip-list > li[data-request-id='{created['id']}']")
     expect(card).to_be_visible()
 

@@ -26,13 +26,16 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from dispatch.domain.lifecycle import RequestState
+from dispatch.services.demo import VOLUNTEERS
 from tests.browser.conftest import NewContext
 from tests.browser.conftest import address
 from tests.browser.conftest import api_get
+from tests.browser.conftest import csrf_patch
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import serious_violations
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
+from tests.browser.test_live_flow import elfriede_speaking
 from tests.browser.test_live_flow import login_resident
 from tests.browser.test_live_flow import scroll_to
 
@@ -43,6 +46,10 @@ CATALOGUES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in I18N.gl
 DE = CATALOGUES["de"]
 EVING_OFFICE_TEL = "tel:0231000001"
 NOTE = "2. Etage, bitte klingeln"
+PROFILE_NOTE = "Hund im Haus, bitte laut klingeln"
+#: the demo volunteers with a wheelchair place in their car (one: Mehmet)
+WHEELCHAIR_DRIVERS = [first for first, _last, _g, _langs, drives, _foot, _seats, places, _off
+                      in VOLUNTEERS if drives and places > 0]
 
 
 def _day(days: int) -> str:
@@ -111,6 +118,10 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     assert stored["state"] == "offered", stored
     assert stored["volunteer"] is None  # not named before accepting, not even in the API
     volunteer_name = stored["offered_to"]["first_name"]
+    # the planner sent the wheelchair ride to the only car with a wheelchair place
+    assert len(WHEELCHAIR_DRIVERS) == 1, WHEELCHAIR_DRIVERS
+    assert volunteer_name == WHEELCHAIR_DRIVERS[0], (
+        f"a wheelchair ride offered to {volunteer_name}, who has no wheelchair place")
 
     # while only offered, the resident is not told who drives
     card = page.locator(f"#trip-list > li[data-request-id='{request_id}']")
@@ -165,6 +176,83 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     expect(card.locator(".state")).to_have_attribute("data-tone", "ok")
     scroll_to(card)
     shot(page, artifacts, "needs-5-resident-accepted-de")
+
+
+def _set_language(page: Page, lang: str) -> None:
+    """Switch the page's language with the menu (stored for the person, as a person does)."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/me")
+                              and r.request.method == "PATCH", timeout=60_000):
+        page.locator("#lang-select").select_option(lang)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def test_the_profile_note_languages_and_same_gender_wish_reach_the_volunteer_before_accepting(
+        new_context: NewContext, artifacts: Path) -> None:
+    """The office writes in her profile what a volunteer should know; the volunteer reads it on
+    the offer (before accepting) and on the stop, in the page's language."""
+    coordinator = new_context()
+    staff_login(coordinator, "koordination.eving@example.org")
+    person = csrf_post(coordinator, "/api/v1/residents", {
+        "first_name": "Irmgard", "last_name": "Test", "phone": "0231 555444", "gender": "f",
+        "home": address(coordinator, "Evinger Berg 1")})["person"]
+    profile = csrf_patch(coordinator, f"/api/v1/residents/{person['id']}", {
+        "notes": PROFILE_NOTE, "languages": ["pl", "de"], "same_gender": "hard"})["person"]
+    assert profile["resident"]["notes"] == PROFILE_NOTE
+    request_id = csrf_post(coordinator, "/api/v1/requests", {
+        "kind": "ride", "pickup": profile["resident"]["home"],
+        "dropoff": address(coordinator, "Evinger Platz"), "time_mode": "pickup_after",
+        "time": f"{_day(2)}T10:30:00", "resident_id": person["id"]})["request"]["id"]
+    offered = _wait_request(coordinator, request_id, {"offered", "unservable"})
+    assert offered["state"] == "offered", offered
+    name = offered["offered_to"]["first_name"]
+    assert name == "Anna", offered  # the only woman among the demo's drivers
+
+    volunteer = new_context()
+    staff_login(volunteer, f"{name.lower()}.eving@example.org")
+    page = volunteer.new_page()
+    page.goto("/app/volunteer?lang=de")
+    try:
+        # before accepting: the offer card says it all, without her phone number
+        offer = page.locator("#offer-list > li[data-offer-id]").filter(has_text=PROFILE_NOTE)
+        expect(offer).to_have_count(1, timeout=30_000)
+        _expect_person_facts(offer, "de")
+        expect(offer).not_to_contain_text("555444")
+        scroll_to(offer)
+        shot(page, artifacts, "needs-6-volunteer-offer-profile-de")
+        assert serious_violations(page) == []
+        _set_language(page, "ar")
+        _expect_person_facts(offer, "ar")
+        scroll_to(offer)
+        shot(page, artifacts, "needs-6-volunteer-offer-profile-ar")
+        assert serious_violations(page) == []
+        _set_language(page, "de")
+
+        offer.get_by_role("button", name=DE["volunteer.accept"]).click()
+        pickup = page.locator(f"#stop-list > li.stop-pickup[data-request-id='{request_id}']")
+        expect(pickup).to_have_count(1)
+        expect(pickup).to_contain_text(DE["stop.pickup"])
+        for lang in ("de", "en", "tr", "ar", "pl"):
+            _set_language(page, lang)
+            _expect_person_facts(pickup, lang)
+        scroll_to(pickup)
+        shot(page, artifacts, "needs-7-volunteer-stop-profile-pl")
+    finally:
+        csrf_patch(volunteer, "/api/v1/me", {"ui_language": "de"})
+        # the demo volunteers' hours of the week are shared by the module's tests
+        csrf_post(coordinator, f"/api/v1/requests/{request_id}/cancel", {})
+
+
+def _expect_person_facts(card: Any, lang: str) -> None:
+    """The profile's note, languages and same-gender wish, each under its label in ``lang``."""
+    cat = CATALOGUES[lang]
+    expect(card.locator("dd.profile-note")).to_have_text(PROFILE_NOTE)
+    expect(card.locator("dd.languages")).to_have_text("Polski, Deutsch")
+    expect(card.locator("dd.same-gender")).to_have_text(cat["volunteer.same_gender_hard"])
+    labels = card.locator("dt")
+    for key in ("volunteer.profile_note", "volunteer.languages", "volunteer.same_gender"):
+        expect(labels.filter(has_text=re.compile(f"^{re.escape(cat[key])}$"))).to_have_count(1)
+    for dd in ("dd.profile-note", "dd.languages", "dd.same-gender"):
+        expect(card.locator(dd)).to_be_visible()
 
 
 STATUS_JS = """async ({lang, states}) => {
@@ -349,23 +437,11 @@ WORDS_SPLIT_JS = """(el) => {
 @pytest.mark.parametrize("lang", ["de", "en", "tr", "ar", "pl"])
 def test_other_day_is_not_split_on_a_small_phone_and_the_office_number_is_on_the_page(
         new_context: NewContext, lang: str, artifacts: Path) -> None:
-    coordinator = new_context()
-    staff_login(coordinator, "koordination.eving@example.org")
-    resident = new_context(lang=lang)
-    page = login_resident(resident, coordinator, "Elfriede")
-    try:
+    with elfriede_speaking(new_context, lang) as page:
         _other_day_and_office(page, lang, artifacts)
-    finally:
-        # ?lang= stores her language: give her German back for the other tests
-        token = resident.request.get("/api/v1/auth/csrf").json()["csrf_token"]
-        resident.request.patch("/api/v1/me", data=json.dumps({"ui_language": "de"}),
-                               headers={"Content-Type": "application/json",
-                                        "X-CSRFToken": token})
 
 
 def _other_day_and_office(page: Page, lang: str, artifacts: Path) -> None:
-    page.goto(f"/app/resident?lang={lang}")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
     page.locator("#act-ride").click()
     label = page.locator("[name='day'][value='date'] + span")
     expect(label).to_have_text(CATALOGUES[lang]["booking.other_day"])
@@ -428,7 +504,7 @@ def test_office_number_on_the_public_pages_and_a_resident_is_asked_before_loggin
     assert resident.request.get("/api/v1/me").ok, "still logged in"
     rpage.get_by_role("button", name=DE["common.logout"]).click()
     rpage.get_by_role("button", name=DE["logout.yes"]).click()
-    expect(rpage).to_have_url(re.compile(r"/$"))
+    rpage.wait_for_url(re.compile(r"/$"))  # after the load: the new page's scripts run
     assert resident.request.get("/api/v1/me").status == 401
 
     # staff log out at once (no code to lose)
@@ -438,4 +514,20 @@ def test_office_number_on_the_public_pages_and_a_resident_is_asked_before_loggin
     vpage.goto("/app/volunteer?lang=de")
     expect(vpage.locator("#greeting")).to_contain_text("Anna")
     vpage.get_by_role("button", name=DE["common.logout"]).click()
-    expect(vpage).to_have_url(re.compile(r"/$"))
+    vpage.wait_for_url(re.compile(r"/$"))  # after the load: the new page's scripts run
+
+
+def test_the_booking_form_shows_her_wishes_from_the_profile(new_context: NewContext) -> None:
+    """Languages and the same-gender wish go with every ride: the form says which, and who
+    changes them."""
+    coordinator, resident, page = _new_resident_logged_in(new_context, "Leyla", "0231 555222")
+    person = next(r for r in api_get(coordinator, "/api/v1/residents?q=Leyla")["residents"]
+                  if r["first_name"] == "Leyla")
+    csrf_patch(coordinator, f"/api/v1/residents/{person['id']}",
+               {"languages": ["tr", "de"], "same_gender": "hard"})
+    page.reload()
+    page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
+    wishes = page.locator("#wishes")
+    expect(wishes).to_be_visible()
+    expect(wishes).to_have_text(DE["booking.my_wishes"].format(
+        languages=f"{DE['lang.tr']}, {DE['lang.de']}", same=DE["board.same_hard"]))

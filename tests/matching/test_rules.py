@@ -10,6 +10,7 @@ from dispatch.matching import Problem
 from dispatch.matching import Result
 from dispatch.matching import Weights
 from dispatch.matching import assert_valid
+from dispatch.matching import check
 from dispatch.matching import insert
 from dispatch.matching import reasons
 from dispatch.matching import solve
@@ -309,3 +310,57 @@ def test_volunteer_who_declined_is_not_planned_again():
     van_rule = make_problem([make_request("w", 2, 4, load={"wheelchair": 1},
                                           excluded=("far",))], [near, far])
     assert inserted(van_rule, "w").reason("w").code == reasons.NO_WHEELCHAIR_VEHICLE
+
+
+@pytest.mark.parametrize("reported", [8 * HOUR + 60, 7 * HOUR, -2 * HOUR])
+def test_done_stops_are_history_at_the_times_reported(reported: float) -> None:
+    """A pick-up reported sooner than the drive from the volunteer's home allows (or before
+    the shift, or the day before) stays as reported; the route goes on from there. Both the
+    OR-Tools phase and the search keep it, and the checker agrees."""
+    from dispatch.matching import ortools_model
+    from dispatch.matching._data import compile_problem
+    from dispatch.matching._data import initial_routes
+
+    # home 9 to resident 2 is 1.6 km (190 s): a pick-up at 8:01 cannot be reached from 8:00
+    onboard = make_request("onboard", 3, 5, pickup_window=(reported, reported))
+    later = make_request("later", 2, 4, pickup_window=(9 * HOUR, 9 * HOUR + 900))
+    veh = make_vehicle("v", 9, locked=(LockedStop("onboard", "pickup", done=True),
+                                       LockedStop("onboard", "dropoff")))
+    problem = make_problem([onboard, later], [veh])
+    result = solved(problem, iterations=200)
+    stops = result.plan("v").stops
+    assert [(s.request_id, s.action) for s in stops][:2] == [("onboard", "pickup"),
+                                                            ("onboard", "dropoff")]
+    assert stops[0].start == pytest.approx(reported)
+    # the drop-off follows boarding and the real drive from the pick-up (1 km)
+    assert stops[1].start == pytest.approx(reported + 120.0 + DRIVE[3, 5])
+    if reported > 0:  # reported the day before, her route would outlast the longest route
+        assert result.vehicle_of("later") == "v"
+    A = compile_problem(problem)
+    routes, lens = initial_routes(problem, result.plans)
+    run = ortools_model.run(problem, A, [[int(x) for x in routes[0, 1:lens[0] - 1]]],
+                            seconds=1.0, solution_limit=20, guided=False)
+    assert run.found
+    assert run.starts[0] == pytest.approx(reported, abs=0.02)
+
+
+def test_locked_stops_running_late_keep_the_times_they_can_and_get_no_later() -> None:
+    """An accepted pick-up the volunteer can no longer reach in its window (she is 1.6 km
+    away at 8:00, the window closes at 8:01): its window ends when she can be there, the day
+    can be planned again, and a new ride is not put before it."""
+    from dispatch.matching.late import keep_late_locked
+
+    late = make_request("late", 3, 5, pickup_window=(8 * HOUR, 8 * HOUR + 60))
+    new = make_request("new", 8, 4, pickup_window=(8 * HOUR, 14 * HOUR))
+    veh = make_vehicle("v", 9, locked=(LockedStop("late", "pickup"),
+                                       LockedStop("late", "dropoff")))
+    problem = make_problem([late, new], [veh])
+    # as it stands no plan keeps the rules: the checker refuses what the engine makes
+    assert {v.code for v in check(problem, solve(problem, MaxIterations(20)))} == {"window"}
+    kept = keep_late_locked(problem)
+    reach = 8 * HOUR + DRIVE[9, 3]
+    assert kept.request("late").pickup_window == (8 * HOUR, pytest.approx(reach))
+    result = solved(kept, iterations=100)
+    stops = result.plan("v").stops
+    assert (stops[0].request_id, stops[0].start) == ("late", pytest.approx(reach))
+    assert keep_late_locked(kept) is kept  # nothing late any more

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import Table
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -155,12 +156,25 @@ def ride_body(i: int, minute: int) -> dict[str, Any]:
             "time": tomorrow_at(9 + minute // 60, minute % 60).isoformat()}
 
 
+def _tables_on(target: Table) -> list[Table]:
+    """The tables whose rows point at ``target``'s rows (directly or through another), the
+    farthest first."""
+    found: set[Table] = set()
+    for table in db.metadata.sorted_tables:  # parents before children
+        if table is not target and any(fk.column.table is target or fk.column.table in found
+                                       for fk in table.foreign_keys):
+            found.add(table)
+    return sorted(found, key=db.metadata.sorted_tables.index, reverse=True)
+
+
 def clear_plans(app: Flask) -> None:
     """Delete requests, trips, stops, offers and the audit trail; people and quarters stay."""
     with app.app_context():
         db.session.rollback()
         for model in (Offer, TripStop, Trip, AuditEntry):
             db.session.execute(model.__table__.delete())
+        for table in _tables_on(RideRequest.__table__):  # notices, links, keys of requests
+            db.session.execute(table.delete())
         db.session.execute(update(RideRequest).values(return_of_id=None))
         db.session.execute(RideRequest.__table__.delete())
         db.session.commit()

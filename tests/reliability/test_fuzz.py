@@ -1,8 +1,9 @@
 """Fuzzing the live API with schemathesis as coordinator, volunteer and resident.
 
-A short run is part of the suite; ``make fuzz`` runs the long one (``DISPATCH_FUZZ_EXAMPLES``
-generated cases per operation, role and mode, at least ``DISPATCH_FUZZ_MIN_REQUESTS`` requests,
-as the roles in ``DISPATCH_FUZZ_ROLES``: the long run adds the admin).
+A short run is part of the suite (each operation as one role in turn); ``make fuzz`` runs the
+long one (``DISPATCH_FUZZ_EXAMPLES`` generated cases per operation, role and mode, every
+operation as every role in ``DISPATCH_FUZZ_ROLES``, which adds the admin, at least
+``DISPATCH_FUZZ_MIN_REQUESTS`` requests).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tests.quarter import ride
 from tests.quarter import tomorrow_at
 from tests.reliability.fuzzing import examples_per_mode
 from tests.reliability.fuzzing import fuzz
+from tests.reliability.fuzzing import long_run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -72,7 +74,7 @@ def test_fuzzed_requests_get_no_server_error_and_documented_answers(
         sessions = {"coordinator": coord, "volunteer": vol, "resident": resident, "admin": admin}
         roles = os.environ.get("DISPATCH_FUZZ_ROLES", "coordinator,volunteer,resident")
         figures = fuzz(base, {r: sessions[r] for r in roles.split(",")}, real_ids,
-                       examples_per_mode())
+                       examples_per_mode(), every_role=long_run())
         print(f"\nfuzz [{database_url.split(':')[0]}]: {figures.summary()}")
         assert not figures.failures, "\n\n".join(figures.failures[:20])
         assert not [s for s in figures.statuses if s >= 500]

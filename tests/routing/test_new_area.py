@@ -59,6 +59,13 @@ def test_city_centre_from_config_files_uses_maxspeed(tmp_path: Path) -> None:
     assert net.quarter_of(51.5115, 7.4660) == "innenstadt"
     names = net.street_names()
     assert {"Königswall", "Burgwall", "Ostwall"} & names
+    # real OSM says who may use a way: foot=no keeps walkers off streets cars still use
+    assert {"Gutenbergstraße", "Hakenstraße", "Splintstraße"} <= names - net.street_names(
+        mode="walk")
+    # the extract has no house numbers, yet its streets are found (on the middle of the street)
+    hit = net.addresses.search("Kampstr")[0]
+    assert (hit.label, hit.kind, hit.quarter) == ("Kampstraße", "street", "innenstadt")
+    assert net.snap(hit.lat, hit.lon).distance_m < s.routing.snap_max_m  # bookable
 
     # maxspeed is used: on each unsimplified edge whose maxspeed differs from its class
     # default (tertiary 50 vs 40, residential 50 or 10 vs 30, ...), time = length / maxspeed
@@ -95,3 +102,21 @@ def test_city_centre_from_config_files_uses_maxspeed(tmp_path: Path) -> None:
     t = net.travel_time_matrix([(51.5090, 7.4560), (51.5170, 7.4780), (51.5115, 7.4660)])
     assert np.isfinite(t).all()
     assert (t[~np.eye(3, dtype=bool)] > 0).all()
+
+
+@pytest.mark.parametrize(("tags", "drive", "walk"), [
+    ({"highway": "residential"}, True, True),
+    ({"highway": "residential", "access": "destination"}, True, True),
+    ({"highway": "residential", "motor_vehicle": "no"}, False, True),
+    ({"highway": "residential", "vehicle": "private"}, False, True),
+    ({"highway": "primary", "foot": "no"}, True, False),
+    ({"highway": "service", "access": "private"}, False, False),
+    ({"highway": "service", "access": "private", "foot": "yes"}, False, True),
+    ({"highway": "footway"}, False, True),
+    ({"highway": "motorway"}, True, False),
+])
+def test_who_may_use_a_way(tags: dict[str, str], drive: bool, walk: bool) -> None:
+    from dispatch.routing.build import _keep_drive
+    from dispatch.routing.build import _keep_walk
+
+    assert (_keep_drive(tags), _keep_walk(tags)) == (drive, walk)

@@ -40,6 +40,8 @@ def _open_offers() -> list[Offer]:
         Offer.state == "open", Offer.expires_at > utcnow()).order_by(Offer.id)))
 
 
+# SQLite only: the simulator's day (tests/simulation/test_simulator.py) runs on PostgreSQL
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_simulated_day(app: Flask, street_network: object) -> None:
     rng = random.Random(SEED)
     with app.app_context():
@@ -85,13 +87,13 @@ def test_a_simulated_day(app: Flask, street_network: object) -> None:
                     offer.expires_at = utcnow() - timedelta(seconds=1)
                     db.session.commit()
             if i % 10 == 9:
-                run_pass(app)
+                run_pass(app, seconds=0.5)
         # end of the morning: every open offer is accepted after a last re-plan
-        run_pass(app)
+        run_pass(app, seconds=0.5)
         for _ in range(5):
             for offer in _open_offers():
                 accept_offer(db.session.get(Person, offer.volunteer_id), offer.id)
-            run_pass(app)
+            run_pass(app, seconds=0.5)
         # the stored plans pass the matching engine's independent checker
         ctx = build_context("eving", tomorrow_at(8), settings)
         assert matching.check(ctx.problem, ctx.plans, require_all=True) == []

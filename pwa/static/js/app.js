@@ -5,6 +5,8 @@ export const LANGUAGES = ["de", "en", "tr", "ar", "pl"];
 const RTL = new Set(["ar"]);
 const LANG_KEY = "dispatch.lang";
 const OUTBOX_KEY = "dispatch.outbox";
+const ME_KEY = "dispatch.me"; // who was logged in last: offline, their queue stays theirs
+const LOGOUT_KEY = "dispatch.logout_pending"; // logged out offline: the server is told later
 export const HOME_BY_ROLE = {
   resident: "/app/resident", volunteer: "/app/volunteer", coordinator: "/app/board",
   admin: "/app/board",
@@ -94,6 +96,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = err.code || "http_" + status;
     this.fields = err.fields || {};
+    this.fieldCodes = err.field_codes || {};
     this.details = err.details || {};
   }
 }
@@ -115,8 +118,8 @@ async function safeJson(resp) {
 }
 
 /** Call `/api/v1<path>`; throws ApiError on an error answer, OfflineError with no network. */
-export async function api(method, path, body, { retry = true } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(method, path, body, { retry = true, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   const opts = { method, credentials: "same-origin", headers };
   if (method !== "GET" && method !== "HEAD") {
     try { headers["X-CSRFToken"] = await csrf(); } catch (err) {
@@ -144,7 +147,7 @@ export async function api(method, path, body, { retry = true } = {}) {
     const code = data && data.error && data.error.code;
     if (retry && (resp.status === 400 || resp.status === 403) && /csrf/i.test(code || "")) {
       await csrf(true);
-      return api(method, path, body, { retry: false });
+      return api(method, path, body, { retry: false, headers: extra });
     }
     if (resp.status === 503 && data && data.offline) throw new OfflineError("offline");
     throw new ApiError(resp.status, data);
@@ -164,18 +167,26 @@ export async function loadMe({ require = true } = {}) {
   try {
     const data = await api("GET", "/me");
     me = data.person || data;
+    localStorage.setItem(ME_KEY, JSON.stringify({ id: me.id }));
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401 && require) {
-      const next = encodeURIComponent(location.pathname);
-      location.assign(`/login?next=${next}`);
+    if (err instanceof ApiError && err.status === 401) {
+      localStorage.removeItem(ME_KEY);
+      if (require) {
+        const next = encodeURIComponent(location.pathname);
+        location.assign(`/login?next=${next}`);
+      }
     } else if (err instanceof OfflineError) {
       const banner = document.getElementById("net-status");
       if (banner) banner.hidden = false;
+      try { me = JSON.parse(localStorage.getItem(ME_KEY) || "null"); } catch { me = null; }
+      showQueued(); // what this person queued stays shown while there is no connection
     }
     return null;
   }
   document.getElementById("logout")?.removeAttribute("hidden");
   showOwnOffice(me.quarter);
+  showQueued();
+  if (me.quarter) setTimeout(loadLocalIndex, 1500); // kept for searching offline
   const explicit = new URLSearchParams(location.search).get("lang");
   if (explicit && LANGUAGES.includes(explicit)) {
     if (me.ui_language !== explicit) await setLanguage(explicit, { save: true });
@@ -219,12 +230,23 @@ export function callLink(phone, who, cls = "btn btn-secondary call-link") {
     h("bdi", { class: "phone", dir: "ltr", text: phone }));
 }
 
+/** Log out. What this person still had waiting is dropped (they were asked first, see
+ * `wireLogout`); what other people queued on this phone stays for them. */
 export async function logout() {
-  try { await api("POST", "/auth/logout", {}); } catch { /* leave anyway */ }
+  const mine = me ? me.id : null;
+  try {
+    await api("POST", "/auth/logout", {});
+  } catch {
+    // leave anyway; without a connection the server still has the session: the next start
+    // with a connection ends it (finishLogout), so the next person is not logged in as this one
+    if (mine != null) localStorage.setItem(LOGOUT_KEY, String(mine));
+  }
+  localStorage.removeItem(ME_KEY);
   if (navigator.serviceWorker?.controller) {
     navigator.serviceWorker.controller.postMessage({ type: "logout" });
   }
-  localStorage.removeItem(OUTBOX_KEY);
+  // items without an owner can never be sent by anyone: they go too
+  saveOutbox(outbox().filter((x) => x.person != null && x.person !== mine));
   me = null;
   location.assign("/");
 }
@@ -235,6 +257,7 @@ export function toast(message, kind = "info") {
   if (!box) return;
   const el = document.createElement("p");
   el.className = `toast toast-${kind}`;
+  el.dir = "auto"; // a German server text on an Arabic page keeps its full stop on the right side
   el.textContent = message;
   box.append(el);
   setTimeout(() => el.remove(), 6000);
@@ -264,6 +287,64 @@ export function h(tag, attrs = {}, ...children) {
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return el;
+}
+
+/**
+ * What the server said, in the page's language. German pages show the server's own (German,
+ * specific) sentence; other languages show the translation of its stable code: the reason
+ * (``reason.<code>``, from ``details.reason``) or the error code (``server.<code>``), and the
+ * generic message for the status when the code is unknown.
+ */
+export function serverMessage(err) {
+  if (!(err instanceof ApiError)) return errorText(err);
+  const real = err.message && !/^HTTP \d+$/.test(err.message);
+  if (lang === "de" && real) return err.message;
+  const existing = err.code === "likely_duplicate" && err.details && err.details.existing;
+  if (existing) {  // which ride is booked already, in the page's words
+    return t("booking.duplicate_of", { when: fmtWhen(existing.time), pickup: existing.pickup,
+      dropoff: existing.dropoff });
+  }
+  const reason = err.details && err.details.reason;
+  if (reason && has(`reason.${reason}`)) return t(`reason.${reason}`);
+  if (has(`server.${err.code}`)) return t(`server.${err.code}`);
+  return errorText(err);
+}
+
+/** A request's reason (why it cannot be served) in the page's language. */
+export function reasonText(reason) {
+  if (!reason) return "";
+  if (lang === "de" && reason.text) return reason.text;
+  return has(`reason.${reason.code}`) ? t(`reason.${reason.code}`) : reason.text || reason.code || "";
+}
+
+/** The server's message for each refused field, in the page's language: `{name: text}`.
+ * German pages show the server's words; others `field.<code>` with the parameters the API
+ * sends beside them (a nested field such as `pickup.address` counts for `pickup`). */
+export function fieldMessages(err) {
+  const out = {};
+  if (!(err instanceof ApiError)) return out;
+  const german = (msg) => (typeof msg === "string" ? msg : Object.values(msg || {}).map(german).join(" "));
+  for (const [name, msg] of Object.entries(err.fields)) {
+    const text = lang === "de" ? german(msg) : Object.entries(err.fieldCodes)
+      .filter(([key, c]) => (key === name || key.startsWith(`${name}.`)) && has(`field.${c.code}`))
+      .map(([, c]) => t(`field.${c.code}`, c.params)).join(" ");
+    out[name] = text || t("server.validation_error");
+  }
+  return out;
+}
+
+/** Show each refused field's message under its input (`inputs`: API name -> element) and
+ * return the form's message: what went wrong, then the messages no input could show, each
+ * after the label of its field. */
+export function markFields(err, inputs = {}) {
+  const rest = [];
+  for (const [name, text] of Object.entries(fieldMessages(err))) {
+    const el = inputs[name];
+    if (el && document.getElementById(`${el.id}-error`)) { fieldError(el, text); continue; }
+    const label = el?.labels?.[0]?.textContent.trim().replace(/[:*]$/, "");
+    rest.push(label ? `${label}: ${text}` : text);
+  }
+  return [serverMessage(err), ...rest].join(" ");
 }
 
 export function errorText(err) {
@@ -323,29 +404,55 @@ export function fmtWhen(iso) {
   return t("time.day_at", { day, time: fmtTime(iso) });
 }
 
+/** A service day as a date people read: "Mi., 2. Dez." */
+export function fmtDay(iso) {
+  const d = parseLocal(String(iso || "").slice(0, 10));
+  if (!d) return "–";
+  return new Intl.DateTimeFormat(LOCALES[lang] || "de-DE",
+    { weekday: "short", day: "numeric", month: "short" }).format(d);
+}
+
 export function fmtCountdown(seconds) {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${pad(s % 60)}`;
 }
 
-// ---------------------------------------------------------------- offline booking queue
+// ---------------------------------------------------------------- offline queue
+// Writes made without a connection (bookings, cancellations, stop reports) wait on the phone,
+// each with its own Idempotency-Key, and are sent in order when the connection returns: a
+// replay after a lost answer books nothing twice. Each item belongs to the person who made it.
 const outboxListeners = [];
 
 export function outbox() {
   try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch { return []; }
 }
 
+/** The waiting items of the logged-in person (others' items are never shown or sent). */
+export function myOutbox(kind = null) {
+  return outbox().filter((x) => me && x.person === me.id && (!kind || (x.kind || "booking") === kind));
+}
+
 function saveOutbox(items) {
   localStorage.setItem(OUTBOX_KEY, JSON.stringify(items));
   outboxListeners.forEach((fn) => fn(items));
+  showQueued();
 }
 
 export function onOutboxChange(fn) { outboxListeners.push(fn); }
 
-/** Keep a booking on the phone until it can be sent. */
-export function enqueue(path, body) {
+/** A fresh idempotency key for one write. */
+export function newKey() {
+  if (window.crypto?.randomUUID) return window.crypto.randomUUID();
+  return `k-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+/**
+ * Keep a write on the phone until it can be sent. `kind` is "booking", "cancel" or "stop";
+ * `ref` the request or stop it is about; `key` the Idempotency-Key (kept across replays).
+ */
+export function enqueue(path, body, { kind = "booking", ref = null, key = newKey() } = {}) {
   const item = { id: `local-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`, path, body,
-    created: new Date().toISOString() };
+    kind, ref, key, person: me ? me.id : null, created: new Date().toISOString() };
   saveOutbox([...outbox(), item]);
   return item;
 }
@@ -354,19 +461,20 @@ let flushing = false;
 
 /** Send what is waiting; stops at the first network failure, drops refused items. */
 export async function flushOutbox() {
-  if (flushing) return;
+  if (flushing || !me) return;
   flushing = true;
   try {
-    for (const item of outbox()) {
+    for (const item of myOutbox()) {
       try {
-        const data = await api("POST", item.path, item.body);
+        const data = await api("POST", item.path, item.body,
+          { headers: { "Idempotency-Key": item.key || item.id } });
         saveOutbox(outbox().filter((x) => x.id !== item.id));
         toast(t("offline.sent"), "ok");
         document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { item, data } }));
       } catch (err) {
         if (err instanceof OfflineError || (err instanceof ApiError && err.status === 401)) break;
         saveOutbox(outbox().filter((x) => x.id !== item.id));
-        toast(`${t("offline.refused")} ${err.message || ""}`, "error");
+        toast(`${t("offline.refused")} ${serverMessage(err)}`, "error");
         document.dispatchEvent(new CustomEvent("outbox:refused", { detail: { item, err } }));
       }
     }
@@ -375,15 +483,101 @@ export async function flushOutbox() {
   }
 }
 
-/** POST a booking; with no connection it is queued and `{queued: item}` is returned. */
-export async function postOrQueue(path, body) {
-  if (!navigator.onLine) return { queued: enqueue(path, body) };
+/** POST a write; with no connection it is queued and `{queued: item}` is returned. The same
+ * key goes with the first try and any replay, so a booking whose answer was lost is not
+ * booked again. */
+export async function postOrQueue(path, body, { kind = "booking", ref = null } = {}) {
+  const key = newKey();
+  if (!navigator.onLine) return { queued: enqueue(path, body, { kind, ref, key }) };
   try {
-    return await api("POST", path, body);
+    return await api("POST", path, body, { headers: { "Idempotency-Key": key } });
   } catch (err) {
-    if (err instanceof OfflineError) return { queued: enqueue(path, body) };
+    if (err instanceof OfflineError) return { queued: enqueue(path, body, { kind, ref, key }) };
     throw err;
   }
+}
+
+onLanguageChange(() => showQueued());
+
+/** "Wartet auf Verbindung (2): ..." under the connection banner: what is queued. */
+function showQueued() {
+  const el = document.getElementById("queued-status");
+  if (!el) return;
+  const items = myOutbox();
+  el.hidden = items.length === 0;
+  el.replaceChildren(h("strong", { text: t("offline.queued", { n: items.length }) }),
+    h("ul", {}, items.map((x) => h("li", { "data-queued": x.kind, text: queuedText(x) }))));
+}
+
+function queuedText(item) {
+  const b = item.body || {};
+  if (item.kind === "cancel") return t("offline.queued_cancel");
+  if (item.kind === "stop") {
+    return t("offline.queued_stop", { action: t(`stop_action.${item.path.split("/").pop()}`) });
+  }
+  return b.dropoff ? t("offline.queued_booking", { to: b.dropoff.address, when: fmtWhen(b.time) })
+    : t("resident.again_pending");
+}
+
+// ---------------------------------------------------------------- offline address search
+// The person's quarter's addresses and places, kept by the service worker (GET
+// /addresses/all): when the server cannot be reached the search runs over this list.
+let localIndex = null;
+
+const FOLD = { ä: "ae", ö: "oe", ü: "ue", ß: "ss", ı: "i" };
+
+/** Lower case, umlauts folded, "Str." and "Straße" the same, words only. */
+export function normalize(text) {
+  return String(text || "").toLowerCase().replace(/[äöüßı]/g, (c) => FOLD[c])
+    .replace(/stra(ss|s)e\b|str\b\.?/g, "strasse").replace(/[^0-9a-z]+/g, " ").trim();
+}
+
+function nearWord(q, w) {
+  if (w.startsWith(q)) return true;
+  if (q.length < 4) return false;
+  // one typo (a letter wrong, missing or extra) within the start of the word
+  const a = q;
+  const b = w.slice(0, q.length + 1);
+  let i = 0; let j = 0; let edits = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) { i += 1; j += 1; continue; }
+    edits += 1;
+    if (edits > 1) return false;
+    if (a[i + 1] === b[j]) i += 1;
+    else if (a[i] === b[j + 1]) j += 1;
+    else { i += 1; j += 1; }
+  }
+  return edits + (a.length - i) <= 1;
+}
+
+/** Load (and so let the service worker keep) the quarter's address list. */
+export async function loadLocalIndex() {
+  if (localIndex) return localIndex;
+  try {
+    const data = await api("GET", "/addresses/all");
+    localIndex = (data.results || []).map((x) => ({ ...x,
+      words: normalize(`${x.label} ${x.district || ""} ${x.street || ""}`).split(" ") }));
+  } catch {
+    localIndex = null;
+  }
+  return localIndex;
+}
+
+/** Search the kept list: every typed word must start a word of the entry (one typo allowed). */
+export function searchLocal(index, text, limit = 8) {
+  const q = normalize(text).split(" ").filter(Boolean);
+  if (!q.length || !index) return [];
+  const hits = index.filter((x) => q.every((w) => x.words.some((v) => nearWord(w, v))));
+  const first = q[0];
+  hits.sort((a, b) => (b.words[0].startsWith(first) - a.words[0].startsWith(first)) ||
+    (a.label.length - b.label.length));
+  return hits.slice(0, limit);
+}
+
+/** The line under a place's suggestion (a doctor, a pharmacy): its street and district. */
+export function placeDetail(item) {
+  if (!item.street) return "";
+  return [item.street, item.district].filter(Boolean).join(" · ");
 }
 
 // ---------------------------------------------------------------- live socket
@@ -396,6 +590,8 @@ export function connectSocket(handlers) {
   for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
   socket.on("connect", () => { document.body.dataset.live = "on"; flushOutbox(); });
   socket.on("disconnect", () => { document.body.dataset.live = "off"; });
+  // after the face's own snapshot handler: the page shows what the server knows
+  socket.on("snapshot", () => { document.body.dataset.synced = "on"; });
   return socket;
 }
 
@@ -444,17 +640,21 @@ export function addressAutocomplete(input, onPick) {
     delete input.dataset.lon;
     if (q.length < 2) { close(); return; }
     const mine = ++seq;
-    let found = [];
-    try { found = await api("GET", `/addresses?q=${encodeURIComponent(q)}&limit=8`); } catch {
-      found = [];
+    let found = null;
+    try {
+      if (navigator.onLine) found = await api("GET", `/addresses?q=${encodeURIComponent(q)}&limit=8`);
+    } catch (err) {
+      found = err instanceof OfflineError ? null : [];
     }
+    if (found === null) found = searchLocal(await loadLocalIndex(), q); // no connection
     if (mine !== seq) return;
     items = Array.isArray(found) ? found : (found.results || []);
     list.replaceChildren(...items.map((item, i) => h("li", {
       id: `${input.id}-opt-${i}`, role: "option", "aria-selected": "false", class: "suggestion",
       onmousedown: (e) => { e.preventDefault(); pick(i); },
       onclick: () => pick(i),
-    }, item.label)));
+    }, h("span", { class: "label", text: item.label }),
+    placeDetail(item) ? h("span", { class: "detail", text: placeDetail(item) }) : null)));
     if (!items.length) {
       list.append(h("li", { class: "suggestion none", role: "option", "aria-disabled": "true",
         "aria-selected": "false", id: `${input.id}-opt-none` }, t("booking.no_match")));
@@ -584,6 +784,8 @@ export function bookingForm(form, p, home) {
       passengers: Number(form.querySelector(`#${p}passengers`)?.value || 1),
       mobility_aids: [...form.querySelectorAll(`[name="${p}aid"]:checked`)].map((el) => el.value),
     };
+    const purpose = form.querySelector(`#${p}purpose`)?.value;
+    if (purpose) body.purpose = purpose;
     if (returnSwitch.checked) body.return_after_minutes = Number(form.querySelector(`#${p}return-after`).value);
     const other = form.querySelector(`#${p}aid-other`)?.value.trim();
     const notes = [other ? `${t("need.other")}: ${other}` : "",
@@ -592,15 +794,13 @@ export function bookingForm(form, p, home) {
     return body;
   }
 
-  /** Put the server's field messages next to the fields. */
-  function showServerErrors(err) {
-    const map = { pickup: pickupInput, dropoff: dropoffInput, time: form.querySelector(`#${p}time`) };
-    for (const [name, msg] of Object.entries(err.fields || {})) {
-      const el = map[name.split(".")[0]];
-      if (el) fieldError(el, typeof msg === "string" ? msg : JSON.stringify(msg));
-    }
+  /** Put the server's field messages next to the fields (`extra`: more fields of the page). */
+  function showServerErrors(err, extra = {}) {
+    const inputs = { pickup: pickupInput, dropoff: dropoffInput, time: form.querySelector(`#${p}time`),
+      passengers: form.querySelector(`#${p}passengers`), notes: form.querySelector(`#${p}notes`), ...extra };
     const formError = form.querySelector("[data-form-error]");
-    formError.textContent = err.message || errorText(err);
+    formError.dir = "auto";
+    formError.textContent = markFields(err, inputs);
     formError.hidden = false;
   }
 
@@ -639,19 +839,53 @@ export function registerServiceWorker() {
   });
 }
 
-/** "Abmelden": a resident is asked first (codes are one-time; a new one comes from the office). */
+/** End on the server a log-out made without a connection: only while the server still has
+ * that person logged in (someone else may have logged in on this phone since). */
+async function finishLogout() {
+  const pending = localStorage.getItem(LOGOUT_KEY);
+  if (!pending || !navigator.onLine) return;
+  try {
+    const data = await api("GET", "/me");
+    if (String((data.person || data).id) === pending) await api("POST", "/auth/logout", {});
+    localStorage.removeItem(LOGOUT_KEY);
+  } catch (err) {
+    if (err instanceof ApiError) localStorage.removeItem(LOGOUT_KEY); // 401: nobody is logged in
+  }
+}
+
+/** In the log-out box: what this person has not sent yet and that logging out would drop. */
+function showUnsent(box) {
+  const el = box.querySelector("#logout-unsent");
+  if (!el) return;
+  const items = myOutbox();
+  el.hidden = items.length === 0;
+  el.replaceChildren(...(items.length ? [
+    h("p", { class: "unsent-head", text: t("logout.unsent", { n: items.length }) }),
+    h("ul", {}, items.map((x) => h("li", { "data-unsent": x.kind, text: queuedText(x) }))),
+    h("p", { class: "unsent-lost", text: t("logout.unsent_lost") })] : []));
+}
+
+/** "Abmelden": asked first when the person would lose something: a resident her one-time
+ * code (a new one comes from the office), anyone what is still waiting to be sent. */
 function wireLogout() {
   const button = document.getElementById("logout");
   const box = document.getElementById("logout-confirm");
   if (!button) return;
   button.addEventListener("click", () => {
-    if (!box || me?.role !== "resident") { logout(); return; }
+    const resident = me?.role === "resident";
+    if (!box || (!resident && myOutbox().length === 0)) { logout(); return; }
+    const explain = box.querySelector(".explain");
+    if (explain) explain.hidden = !resident;
     const o = office();
-    if (o && !box.querySelector(".call-link")) box.querySelector(".explain").after(callLink(o.phone, o.name));
+    if (resident && o && explain && !box.querySelector(".call-link")) explain.after(callLink(o.phone, o.name));
+    showUnsent(box);
     box.hidden = false;
     button.setAttribute("aria-expanded", "true");
     document.getElementById("logout-no")?.focus();
   });
+  // sent meanwhile (the connection came back) or another language: the box says so
+  onOutboxChange(() => { if (box && !box.hidden) showUnsent(box); });
+  onLanguageChange(() => { if (box && !box.hidden) showUnsent(box); });
   document.getElementById("logout-yes")?.addEventListener("click", logout);
   document.getElementById("logout-no")?.addEventListener("click", () => {
     box.hidden = true;
@@ -672,9 +906,10 @@ export async function boot() {
   document.getElementById("lang-select")?.addEventListener("change", (e) => {
     setLanguage(e.target.value, { save: true });
   });
+  await finishLogout();
   wireLogout();
   document.getElementById("retry")?.addEventListener("click", () => location.reload());
-  window.addEventListener("online", () => { showNet(); flushOutbox(); });
+  window.addEventListener("online", () => { showNet(); finishLogout(); flushOutbox(); });
   window.addEventListener("offline", showNet);
   showNet();
   registerServiceWorker();

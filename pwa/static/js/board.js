@@ -2,19 +2,28 @@
 // manual assignment, a phone-booking form and one-time login codes for residents.
 import {
   ApiError, addressAutocomplete, announce, api, boot, bookingForm, callLink, connectSocket, errorText,
-  fmtTime, fmtWhen, h,
-  isoLocal,
-  loadMe, onLanguageChange, placeOf, showHome, t, tOr, toast,
+  fieldError, fmtDay, fmtTime, fmtWhen, h,
+  isoDay, isoLocal,
+  loadMe, markFields, onLanguageChange, placeOf, reasonText, serverMessage, showHome, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, showStreets, siteConfig } from "./map.js";
+import { Incomplete, notifySettings } from "./notify.js";
 
 let person = null;
+
+/** `{name: element}` of `{name: element id}`. */
+const byIds = (ids) => Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, document.getElementById(id)]));
 let board = { volunteers: [], trips: [], unassigned: [] };
 let map = null;
 let residents = [];
 const quarterSelect = document.getElementById("quarter");
 
 function quarterSlug(q) { return q && typeof q === "object" ? q.slug : q || ""; }
+
+// What the desk may still do with a request in each state (as the API allows it).
+const REASSIGNABLE = new Set(["requested", "planned", "offered", "accepted", "unservable"]);
+const EDITABLE = REASSIGNABLE;
+const CANCELLABLE = new Set([...REASSIGNABLE, "en_route"]);
 
 // ---------------------------------------------------------------- rendering
 // What the coordinator chose and what the last attempt said, per request; both are kept
@@ -33,7 +42,10 @@ function volunteerSelect(key, labelKey, exclude) {
   return [h("label", { for: selectId, text: t(labelKey) }), select];
 }
 
-async function assign(requestId, key, button) {
+// Refusals about time the office may override, per assign box: the reason typed so far.
+const forceable = new Map();
+
+async function assign(requestId, key, button, forceReason = null) {
   const select = document.getElementById(`assign-${key}`);
   if (!select || !select.value) return;
   const say = (text) => {
@@ -43,15 +55,46 @@ async function assign(requestId, key, button) {
   };
   button.disabled = true;
   try {
-    await api("POST", `/requests/${requestId}/assign`, { volunteer_id: Number(select.value) });
-    say(t("board.assigned"));
-    toast(t("board.assigned"), "ok");
+    const body = { volunteer_id: Number(select.value) };
+    if (forceReason !== null) body.force_reason = forceReason;
+    await api("POST", `/requests/${requestId}/assign`, body);
+    forceable.delete(key);
+    say(t(forceReason !== null ? "board.forced" : "board.assigned"));
+    toast(t(forceReason !== null ? "board.forced" : "board.assigned"), "ok");
     await loadBoard();
   } catch (err) {
-    say(err instanceof ApiError && err.status === 422 ? err.message : errorText(err));
+    const refused = err instanceof ApiError && err.status === 422;
+    say(refused ? markFields(err) : errorText(err));
+    if (refused && err.details?.forceable) {
+      if (!forceable.has(key)) forceable.set(key, "");
+    } else if (forceReason === null) forceable.delete(key);
+    showForce(requestId, key);
   } finally {
     button.disabled = false;
   }
+}
+
+/** After a refusal about time: a reason and "Trotzdem zuweisen" (the rules of time give way). */
+function forceBox(requestId, key) {
+  const box = h("div", { class: "force", id: `force-${key}` });
+  if (!forceable.has(key)) { box.hidden = true; return box; }
+  const id = `force-${key}-reason`;
+  const reason = h("textarea", { id, name: id, rows: 2, maxlength: 300, "aria-describedby": `${id}-hint` });
+  reason.value = forceable.get(key);
+  reason.addEventListener("input", () => forceable.set(key, reason.value));
+  const btn = h("button", { type: "button", class: "btn btn-secondary", "data-force": requestId },
+    t("board.force"));
+  btn.addEventListener("click", () => {
+    if (reason.value.trim().length < 3) { reason.focus(); return; }
+    assign(requestId, key, btn, reason.value.trim());
+  });
+  box.append(h("label", { for: id, text: t("board.force_reason") }), reason,
+    h("p", { class: "hint", id: `${id}-hint`, text: t("board.force_hint") }), btn);
+  return box;
+}
+
+function showForce(requestId, key) {
+  document.getElementById(`force-${key}`)?.replaceWith(forceBox(requestId, key));
 }
 
 /** Volunteer choice and button; `where` keeps ids unique (a request can be in two lists). */
@@ -61,8 +104,8 @@ function assignBox(requestId, where, labelKey, buttonKey, exclude) {
     t(buttonKey));
   btn.addEventListener("click", () => assign(requestId, key, btn));
   return h("div", { class: "assign field" }, ...volunteerSelect(key, labelKey, exclude), btn,
-    h("p", { class: "hint", id: `assign-${key}-msg`, role: "status" },
-      assignMessages.get(key) || ""));
+    h("p", { class: "hint", id: `assign-${key}-msg`, role: "status", dir: "auto" },
+      assignMessages.get(key) || ""), forceBox(requestId, key));
 }
 
 function requestCard(r) {
@@ -78,8 +121,25 @@ function requestCard(r) {
       h("dt", { text: t("board.state") }), h("dd", { text: t(`state.${r.state}`) }),
       ...needFacts(r)),
     r.reason ? h("p", { class: "reason" }, h("strong", { text: `${t("board.reason")}: ` }),
-      r.reason.text || r.reason.code) : null,
-    board.volunteers.length ? assignBox(r.id, "u", "board.volunteer", "board.assign") : null);
+      h("span", { dir: "auto", text: reasonText(r.reason) })) : null,
+    board.volunteers.length ? assignBox(r.id, "u", "board.volunteer", "board.assign") : null,
+    requestButtons(r.id, r.state, headingId));
+}
+
+/** "Bearbeiten" and "Absagen" for a request (both open the request panel). */
+function requestButtons(requestId, state, describedBy) {
+  const out = [];
+  if (EDITABLE.has(state)) {
+    out.push(h("button", { type: "button", class: "btn btn-secondary", "data-edit": requestId,
+      "aria-describedby": describedBy, onclick: () => openRequest(requestId, "edit") },
+    t("board.edit")));
+  }
+  if (CANCELLABLE.has(state)) {
+    out.push(h("button", { type: "button", class: "btn btn-quiet", "data-cancel": requestId,
+      "aria-describedby": describedBy, onclick: () => openRequest(requestId, "cancel") },
+    t("board.cancel")));
+  }
+  return out.length ? h("div", { class: "card-actions" }, out) : null;
 }
 
 function needFacts(r) {
@@ -100,18 +160,87 @@ function tripVolunteer(trip) {
   return v || null;
 }
 
+/** What the board says about a stop: done or arrived, else where its request stands. */
+function stopState(s) {
+  if (s.status && s.status !== "planned") return tOr(`stop_status.${s.status}`, s.status);
+  return tOr(`board_state.${s.request_state}`, tOr(`state.${s.request_state}`, s.request_state));
+}
+
+/** One request of a trip: who and when, then re-assign, edit and cancel, each labelled. */
+function tripRequest(trip, stops, v) {
+  const first = stops[0];
+  const rid = first.request_id;
+  const state = first.request_state;
+  const legendId = `trip-${trip.id}-r${rid}-h`;
+  const pickup = stops.find((s) => s.kind === "pickup") || first;
+  const tools = [];
+  if (REASSIGNABLE.has(state) && board.volunteers.length) {
+    // only offered (or planned): anyone may be given it, its volunteer too (agreed on the
+    // phone); accepted: it goes to someone else
+    const held = state === "accepted";
+    tools.push(assignBox(rid, `t${trip.id}`, held ? "board.reassign_to" : "board.volunteer",
+      held ? "board.reassign" : "board.assign", held ? v?.id : undefined));
+  }
+  const buttons = requestButtons(rid, state, legendId);
+  if (buttons) tools.push(buttons);
+  if (!tools.length) return null;
+  const facts = needFacts(pickup);
+  return h("fieldset", { class: "trip-request", "data-request-id": rid },
+    h("legend", { id: legendId, text: t("board.request_of", {
+      name: first.resident_first_name || "", time: fmtTime(pickup.planned_arrival) }) }),
+    facts.length ? h("dl", { class: "facts" }, facts) : null,
+    tools);
+}
+
 function tripCard(trip) {
   const v = tripVolunteer(trip);
   const headingId = `trip-${trip.id}-h`;
   const stops = [...(trip.stops || [])].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-  const requestIds = [...new Set(stops.map((s) => s.request_id).filter((x) => x !== undefined))];
-  return h("li", { class: "card trip", "data-trip-id": trip.id },
-    h("h3", { id: headingId, text: t("board.trip_of", { name: v ? v.first_name : "?" }) }),
-    h("ol", { class: "trip-stops" }, stops.map((s) => h("li", { "data-request-id": s.request_id },
+  const byRequest = new Map();
+  stops.forEach((s) => {
+    if (s.request_id === undefined) return;
+    if (!byRequest.has(s.request_id)) byRequest.set(s.request_id, []);
+    byRequest.get(s.request_id).push(s);
+  });
+  const day = trip.day || String(stops[0]?.planned_arrival || "").slice(0, 10);
+  return h("li", { class: "card trip", "data-trip-id": trip.id, "data-day": day },
+    h("h3", { id: headingId },
+      h("span", { text: t("board.trip_of", { name: v ? v.first_name : "?" }) }), " ",
+      h("time", { class: "trip-day", datetime: day, text: fmtDay(day) })),
+    h("ol", { class: "trip-stops" }, stops.map((s) => h("li", { "data-request-id": s.request_id,
+      "data-stop-id": s.id },
       h("time", { datetime: s.planned_arrival || "" }, fmtTime(s.planned_arrival)), " ",
-      `${t(`stop.${s.kind}`)}: ${s.resident_first_name || ""} – ${s.address || ""}`,
-      s.status ? ` (${tOr(`stop_status.${s.status}`, s.status)})` : ""))),
-    requestIds.map((rid) => assignBox(rid, `t${trip.id}`, "board.reassign_to", "board.reassign", v?.id)));
+      `${t(`stop.${s.kind}`)}: ${s.resident_first_name || ""} – ${s.address || ""} `,
+      h("span", { class: "stop-state", "data-state": s.status === "planned" ? s.request_state : s.status,
+        text: `(${stopState(s)})` })))),
+    h("p", {}, h("a", { class: "btn btn-secondary", href: `/print/trips/${trip.id}`, target: "_blank",
+      rel: "noopener", "data-print": trip.id, "aria-describedby": headingId }, t("board.print"))),
+    [...byRequest.values()].map((group) => tripRequest(trip, group, v)));
+}
+
+// The volunteers whose week is open on this board (kept open when the board is drawn again).
+const openWeeks = new Set();
+
+/** A volunteer's next seven days: the shifts and the count of trips of each day. */
+function weekOf(v) {
+  const days = v.week || [];
+  const list = days.length
+    ? h("ul", { class: "week-days" }, ...days.map((d) => h("li", { "data-day": d.day },
+      h("strong", { text: fmtDay(d.day) }), " ",
+      h("span", { class: "shifts", text: d.shifts.map(([a, b]) => `${fmtTime(a)}–${fmtTime(b)}`).join(", ")
+        || t("board.week_no_shift") }), " ",
+      h("span", { class: "trips", text: t("board.trip_count", { n: d.trips }) }))))
+    : h("p", { class: "empty", text: t("board.week_empty") });
+  const box = h("details", { class: "week", "data-week-of": v.id },
+    h("summary", { text: t("board.week_of", { name: v.first_name }) }), list);
+  box.open = openWeeks.has(v.id);
+  box.addEventListener("toggle", () => {
+    if (box.open) openWeeks.add(v.id); else openWeeks.delete(v.id);
+    // the board may have been drawn again between the tap and this event: follow the tap
+    const live = document.querySelector(`details.week[data-week-of="${v.id}"]`);
+    if (live && live !== box) live.open = box.open;
+  });
+  return box;
 }
 
 function volunteerItem(v) {
@@ -120,12 +249,55 @@ function volunteerItem(v) {
     h("span", { class: "name", text: v.first_name }), " ",
     h("span", { class: "badge", text: t(v.available ? "board.available" : "board.not_available") }), " ",
     h("span", { text: t("board.trip_count", { n: count }) }),
-    v.phone ? h("p", {}, callLink(v.phone, v.first_name)) : null);
+    v.phone ? h("p", {}, callLink(v.phone, v.first_name)) : null,
+    weekOf(v));
 }
 
+async function officeAction(path, button) {
+  button.disabled = true;
+  try {
+    await api("POST", path);
+    await loadBoard();
+  } catch (err) {
+    toast(errorText(err), "error");
+    button.disabled = false;
+  }
+}
+
+function taskItem(task) {
+  const who = task.person || {};
+  const done = h("button", { type: "button", class: "btn btn-secondary", text: t("board.task_done") });
+  done.addEventListener("click", () => officeAction(`/tasks/${task.id}/done`, done));
+  return h("li", { class: "card compact task", "data-task-id": task.id },
+    h("span", { text: t("board.callback_asked", { name: who.display_name || "?" }) }), " ",
+    who.phone ? callLink(who.phone, who.display_name || "") : null, " ", done);
+}
+
+function failedItem(n) {
+  const who = n.person || {};
+  const tried = (n.tried || []).map((d) => d.channel).join(", ") || "–";
+  const retry = h("button", { type: "button", class: "btn btn-secondary", text: t("board.notice_retry") });
+  retry.addEventListener("click", () => officeAction(`/notices/${n.id}/retry`, retry));
+  return h("li", { class: "card compact failed-notice", "data-notice-id": n.id },
+    h("span", { text: t("board.notice_failed", { name: who.display_name || "?", ways: tried }) }),
+    n.detail ? h("p", { class: "hint", text: n.detail }) : null, retry);
+}
+
+function renderOffice() {
+  const tasks = board.tasks || [];
+  const failed = board.failed_notices || [];
+  document.getElementById("task-list").replaceChildren(...tasks.map(taskItem));
+  document.getElementById("failed-list").replaceChildren(...failed.map(failedItem));
+  document.getElementById("tasks-empty").hidden = tasks.length + failed.length > 0;
+}
+
+const dayInput = document.getElementById("board-day");
+
 function render() {
-  const u = board.unassigned || [];
-  const trips = board.trips || [];
+  renderOffice();
+  const day = dayInput.value;
+  const u = (board.unassigned || []).filter((r) => !day || String(r.time || "").slice(0, 10) === day);
+  const trips = (board.trips || []).filter((trip) => !day || trip.day === day);
   const vols = board.volunteers || [];
   document.getElementById("unassigned-list").replaceChildren(...u.map(requestCard));
   document.getElementById("unassigned-empty").hidden = u.length > 0;
@@ -178,6 +350,7 @@ const form = document.getElementById("phone-form");
 const residentSelect = document.getElementById("ph-resident");
 const newResident = form.querySelector("[data-new-resident]");
 const homeInput = document.getElementById("ph-home");
+const phoneResult = document.getElementById("phone-result");
 
 function selectedHome() {
   if (residentSelect.value === "new") return placeOf(homeInput);
@@ -187,6 +360,19 @@ function selectedHome() {
 const booking = bookingForm(form, "ph-", selectedHome);
 addressAutocomplete(homeInput, (place) => showHome(form, { address: place.label }));
 
+function residentName(r) {
+  return [r.first_name, r.last_name].filter(Boolean).join(" ") || r.display_name || "";
+}
+
+function fillResidentSelect() {
+  const chosen = residentSelect.value;
+  residentSelect.replaceChildren(
+    h("option", { value: "new", "data-i18n": "board.new_resident" }, t("board.new_resident")),
+    ...residents.map((r) => h("option", { value: r.id }, r.display_name || r.first_name)));
+  if ([...residentSelect.options].some((o) => o.value === chosen)) residentSelect.value = chosen;
+  newResident.hidden = residentSelect.value !== "new";
+}
+
 async function loadResidents() {
   try {
     const q = quarterSelect.value;
@@ -195,43 +381,67 @@ async function loadResidents() {
   } catch {
     residents = [];
   }
-  residentSelect.replaceChildren(
-    h("option", { value: "new", "data-i18n": "board.new_resident" }, t("board.new_resident")),
-    ...residents.map((r) => h("option", { value: r.id }, r.display_name || r.first_name)));
-  newResident.hidden = residentSelect.value !== "new";
+  fillResidentSelect();
+  renderPeople();
 }
+
+/** A resident just made or changed here is in the lists at once (no reload). */
+function keepResident(person) {
+  const i = residents.findIndex((r) => r.id === person.id);
+  if (i >= 0) residents[i] = person;
+  else residents.push(person);
+  residents.sort((a, b) => residentName(a).localeCompare(residentName(b)));
+  fillResidentSelect();
+  renderPeople();
+}
+
+/** The result banner belongs to one resident: a change of person clears it. */
+function clearPhoneResult() {
+  phoneResult.replaceChildren();
+  phoneResult.hidden = true;
+  delete phoneResult.dataset.residentId;
+}
+
 residentSelect.addEventListener("change", () => {
+  clearPhoneResult();
   newResident.hidden = residentSelect.value !== "new";
   showHome(form, selectedHome());
   const r = residents.find((x) => String(x.id) === residentSelect.value);
   booking.setAids(r?.resident?.mobility_aids || []);
 });
+document.getElementById("ph-first").addEventListener("input", () => {
+  if (phoneResult.dataset.residentId) clearPhoneResult();
+});
 
 async function createLoginCode(residentId, out) {
   try {
     const data = await api("POST", `/residents/${residentId}/login-code`, {});
-    out.replaceChildren(h("p", {}, t("board.code_is"), " ", h("strong", { class: "login-code" }, data.code)),
-      h("p", { class: "hint" }, data.url || ""));
+    const who = residents.find((r) => String(r.id) === String(residentId));
+    out.replaceChildren(h("p", {}, t("board.code_for", { name: who ? residentName(who) : "" }), " ",
+      h("strong", { class: "login-code", dir: "ltr" }, data.code)),
+    h("p", { class: "hint" }, data.url || ""));
   } catch (err) {
-    out.textContent = errorText(err);
+    out.textContent = serverMessage(err);
   }
 }
 
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
-  const result = document.getElementById("phone-result");
   const kind = form.querySelector('[name="ph-kind-main"]:checked').value;
   let residentId = residentSelect.value;
   const first = document.getElementById("ph-first");
+  clearPhoneResult();
   if (residentId === "new" && !first.value.trim()) {
     first.setAttribute("aria-invalid", "true");
     first.focus();
-    result.textContent = t("board.need_name");
-    result.hidden = false;
+    phoneResult.textContent = t("board.need_name");
+    phoneResult.hidden = false;
     return;
   }
   const body = booking.payload(kind);
   if (!body) return;
+  if (form.dataset.duplicateOk) body.confirm_duplicate = true; // "book anyway" was pressed
+  delete form.dataset.duplicateOk;
   try {
     if (residentId === "new") {
       const home = placeOf(homeInput);
@@ -245,27 +455,355 @@ form.addEventListener("submit", async (e) => {
         same_gender: document.getElementById("ph-same").value,
         help_at_door: document.getElementById("ph-door").checked,
       });
-      residentId = (created.person || created).id;
+      const person = created.person || created;
+      residentId = String(person.id);
+      keepResident(person);
+      residentSelect.value = residentId;
+      newResident.hidden = true;
     }
     body.resident_id = Number(residentId);
     const data = await api("POST", "/requests", body);
     const r = data.request || data;
+    const who = residents.find((x) => String(x.id) === residentId);
     const codeOut = h("div", { class: "code-out", role: "status" });
-    const codeBtn = h("button", { type: "button", class: "btn btn-secondary" }, t("board.make_code"));
+    const codeBtn = h("button", { type: "button", class: "btn btn-secondary", "data-code-for": residentId },
+      t("board.make_code_for", { name: who ? residentName(who) : "" }));
     codeBtn.addEventListener("click", () => createLoginCode(residentId, codeOut));
-    result.replaceChildren(h("p", { text: t("board.booked", { state: t(`state.${r.state}`) }) }),
+    phoneResult.replaceChildren(h("p", { text: t("board.booked", { state: t(`state.${r.state}`) }) }),
       codeBtn, codeOut);
-    result.hidden = false;
+    phoneResult.dataset.residentId = residentId;
+    phoneResult.hidden = false;
     booking.reset();
+    residentSelect.value = residentId;
+    newResident.hidden = residentSelect.value !== "new";
+    showHome(form, selectedHome());
     toast(t("board.booked", { state: t(`state.${r.state}`) }), "ok");
     loadBoard();
   } catch (err) {
-    booking.showServerErrors(err);
+    if (err.code === "likely_duplicate") showPhoneDuplicate(serverMessage(err));
+    else {
+      booking.showServerErrors(err, byIds({ first_name: "ph-first", last_name: "ph-last",
+        phone: "ph-phone", gender: "ph-gender", same_gender: "ph-same" }));
+    }
   }
 });
 
+/** The person has this ride booked already: say so; booking it anyway takes one more tap. */
+function showPhoneDuplicate(text) {
+  const anyway = h("button", { type: "button", class: "btn btn-secondary", "data-duplicate-anyway": "" },
+    t("booking.duplicate_anyway"));
+  anyway.addEventListener("click", () => {
+    form.dataset.duplicateOk = "1";
+    clearPhoneResult();
+    form.requestSubmit();
+  });
+  phoneResult.replaceChildren(h("p", { class: "duplicate", dir: "auto", text }), anyway);
+  phoneResult.hidden = false;
+  anyway.focus();
+}
+
+// ---------------------------------------------------------------- one request: edit, cancel
+const requestPanel = document.getElementById("request-panel");
+const editForm = document.getElementById("edit-form");
+// the ride's places, changed by choosing another address from the list
+const editPlaces = Object.fromEntries(["pickup", "dropoff"].map((end) => {
+  const input = document.getElementById(`ed-${end}`);
+  return [end, { input, ac: addressAutocomplete(input) }];
+}));
+const editMsg = document.getElementById("edit-msg");
+let current = null; // the request open in the panel
+
+function timeOptions(select) {
+  if (select.options.length) return;
+  for (let hh = 6; hh < 22; hh += 1) {
+    for (const mm of [0, 15, 30, 45]) {
+      const v = `${String(hh).padStart(2, "0")}:${String(mm).padStart(2, "0")}`;
+      select.append(h("option", { value: v }, v));
+    }
+  }
+}
+
+async function openRequest(requestId, what) {
+  let r;
+  try {
+    r = (await api("GET", `/requests/${requestId}`)).request;
+  } catch (err) {
+    toast(serverMessage(err), "error");
+    return;
+  }
+  current = r;
+  document.getElementById("request-h").textContent = t("board.request_heading", {
+    name: r.resident?.first_name || "", when: fmtWhen(r.time) });
+  document.getElementById("request-facts").replaceChildren(
+    h("dt", { text: t("board.route") }),
+    h("dd", { text: `${r.pickup?.address || "–"} → ${r.dropoff?.address || "–"}` }),
+    h("dt", { text: t("board.state") }), h("dd", { text: t(`state.${r.state}`) }));
+  const time = document.getElementById("ed-time");
+  timeOptions(time);
+  const [day, hhmm] = String(r.time || "").split("T");
+  document.getElementById("ed-date").value = day || "";
+  document.getElementById("ed-date").min = isoDay(new Date());
+  const rounded = (hhmm || "10:00").slice(0, 5);
+  if (![...time.options].some((o) => o.value === rounded)) time.append(h("option", { value: rounded }, rounded));
+  time.value = rounded;
+  document.getElementById("ed-mode").value = r.time_mode || "pickup_after";
+  document.getElementById("ed-passengers").value = String(r.passengers || 1);
+  document.getElementById("ed-notes").value = r.notes || "";
+  for (const [end, { input, ac }] of Object.entries(editPlaces)) {
+    ac.set(r[end] || null);
+    fieldError(input, "");
+  }
+  editForm.querySelectorAll('[name="ed-aid"]').forEach((el) => {
+    el.checked = (r.mobility_aids || []).includes(el.value);
+  });
+  editForm.hidden = !EDITABLE.has(r.state);
+  document.getElementById("cancel-box").hidden = !CANCELLABLE.has(r.state);
+  document.getElementById("cancel-confirm").hidden = what !== "cancel";
+  editMsg.textContent = "";
+  requestPanel.hidden = false;
+  requestPanel.dataset.requestId = r.id;
+  const heading = document.getElementById("request-h");
+  heading.focus();
+  requestPanel.scrollIntoView({ block: "start" });
+  if (what === "cancel") document.getElementById("cancel-no").focus();
+}
+
+function closeRequest() {
+  requestPanel.hidden = true;
+  delete requestPanel.dataset.requestId;
+  current = null;
+}
+
+/** The aids ticked in the edit form, and the request's other aids (not shown there) kept. */
+function editedAids() {
+  const boxes = [...editForm.querySelectorAll('[name="ed-aid"]')];
+  const shown = new Set(boxes.map((el) => el.value));
+  const others = (current?.mobility_aids || []).filter((a) => !shown.has(a));
+  return [...boxes.filter((el) => el.checked).map((el) => el.value), ...others];
+}
+
+editForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!current) return;
+  const day = document.getElementById("ed-date").value;
+  const time = document.getElementById("ed-time").value;
+  const body = {
+    time: `${day}T${time}:00`, time_mode: document.getElementById("ed-mode").value,
+    passengers: Number(document.getElementById("ed-passengers").value),
+    notes: document.getElementById("ed-notes").value.trim(),
+    mobility_aids: editedAids(),
+  };
+  for (const [end, { input }] of Object.entries(editPlaces)) {
+    const place = placeOf(input);
+    if (place && place.address !== current[end]?.address) body[end] = place;
+    else if (!place && input.value.trim() !== (current[end]?.address || "")) {
+      fieldError(input, t("booking.pick_suggestion"));
+      input.focus();
+      return;
+    }
+  }
+  try {
+    const data = await api("PATCH", `/requests/${current.id}`, body);
+    current = data.request;
+    editMsg.textContent = t("board.saved", { state: t(`state.${current.state}`) });
+    toast(editMsg.textContent, "ok");
+    loadBoard();
+  } catch (err) {
+    editMsg.textContent = markFields(err, byIds({ time: "ed-time", time_mode: "ed-mode",
+      passengers: "ed-passengers", notes: "ed-notes", pickup: "ed-pickup", dropoff: "ed-dropoff" }));
+  }
+});
+
+document.getElementById("cancel-request").addEventListener("click", () => {
+  document.getElementById("cancel-confirm").hidden = false;
+  document.getElementById("cancel-no").focus();
+});
+document.getElementById("cancel-no").addEventListener("click", () => {
+  document.getElementById("cancel-confirm").hidden = true;
+  document.getElementById("cancel-request").focus();
+});
+document.getElementById("cancel-yes").addEventListener("click", async () => {
+  if (!current) return;
+  try {
+    await api("POST", `/requests/${current.id}/cancel`, {});
+    toast(t("board.cancelled"), "ok");
+    announce("board-live", t("board.cancelled"));
+    closeRequest();
+    loadBoard();
+  } catch (err) {
+    editMsg.textContent = serverMessage(err);
+    document.getElementById("cancel-confirm").hidden = true;
+  }
+});
+document.getElementById("request-close").addEventListener("click", closeRequest);
+
+// ---------------------------------------------------------------- the resident register
+const peopleSearch = document.getElementById("people-q");
+const codes = new Map(); // resident id -> {code, url}, shown in that person's row only
+let searchTimer = null;
+
+function personRow(r) {
+  const headingId = `person-${r.id}-h`;
+  const out = h("div", { class: "code-out", role: "status" });
+  const code = codes.get(r.id);
+  if (code) {
+    out.append(h("p", {}, t("board.code_for", { name: residentName(r) }), " ",
+      h("strong", { class: "login-code", dir: "ltr" }, code.code)), h("p", { class: "hint" }, code.url || ""));
+  }
+  const codeBtn = h("button", { type: "button", class: "btn btn-secondary", "data-code-for": r.id,
+    "aria-describedby": headingId }, t("board.make_code"));
+  codeBtn.addEventListener("click", async () => {
+    try {
+      const data = await api("POST", `/residents/${r.id}/login-code`, {});
+      codes.set(r.id, data);
+      renderPeople();
+      document.querySelector(`#people-list [data-person-id="${r.id}"] [data-code-for]`)?.focus();
+    } catch (err) { out.textContent = serverMessage(err); }
+  });
+  const editBtn = h("button", { type: "button", class: "btn btn-secondary", "data-profile": r.id,
+    "aria-describedby": headingId, onclick: () => openProfile(r.id) }, t("board.edit_profile"));
+  const home = r.resident?.home?.address;
+  return h("li", { class: "card compact", "data-person-id": r.id },
+    h("h3", { id: headingId, text: residentName(r) }),
+    home ? h("p", { class: "home", text: home }) : null,
+    r.phone ? h("p", {}, callLink(r.phone, "")) : null,
+    h("div", { class: "card-actions" }, codeBtn, editBtn), out);
+}
+
+function renderPeople() {
+  const q = peopleSearch.value.trim().toLowerCase();
+  const shown = residents.filter((r) => !q || [r.first_name, r.last_name, r.phone, r.display_name]
+    .some((x) => String(x || "").toLowerCase().includes(q)));
+  document.getElementById("people-list").replaceChildren(...shown.map(personRow));
+  document.getElementById("people-empty").hidden = shown.length > 0;
+}
+
+peopleSearch.addEventListener("input", () => {
+  renderPeople();
+  clearTimeout(searchTimer);
+  // the server knows more than the first page of names: ask it too
+  searchTimer = setTimeout(async () => {
+    const q = peopleSearch.value.trim();
+    if (!q) return;
+    try {
+      const data = await api("GET", `/residents?q=${encodeURIComponent(q)}`);
+      (data.residents || []).forEach((p) => {
+        if (!residents.some((r) => r.id === p.id)) residents.push(p);
+      });
+      renderPeople();
+    } catch { /* the local filter stays */ }
+  }, 300);
+});
+
+// ---------------------------------------------------------------- profile editing
+const profilePanel = document.getElementById("profile-panel");
+const profileForm = document.getElementById("profile-form");
+const profileMsg = document.getElementById("profile-msg");
+const profileHome = document.getElementById("pf-home");
+const profileHomeAc = addressAutocomplete(profileHome);
+// the resident's channels, quiet hours and caregiver copies (she calls the office to change them)
+const profileNotify = notifySettings(profileForm, "pn-", { caregiver: true });
+let editing = null;
+
+/** Load the resident's notification settings into the profile form (locked until they came). */
+async function loadProfileNotify(personId) {
+  const loading = document.getElementById("pn-loading");
+  profileNotify.reset();
+  loading.textContent = t("notify.loading");
+  loading.hidden = false;
+  try {
+    const data = await api("GET", `/residents/${personId}/notifications`);
+    if (editing?.id !== personId) return; // another person was opened meanwhile
+    profileNotify.show(data.notifications, personId);
+    loading.hidden = true;
+  } catch (err) {
+    // the rest of the profile can still be saved; these fields stay locked
+    if (editing?.id === personId) loading.textContent = serverMessage(err);
+  }
+}
+
+function openProfile(personId) {
+  const r = residents.find((x) => x.id === personId);
+  if (!r) return;
+  editing = r;
+  const prof = r.resident || {};
+  document.getElementById("profile-h").textContent = t("board.profile_of", { name: residentName(r) });
+  document.getElementById("pf-first").value = r.first_name || "";
+  document.getElementById("pf-last").value = r.last_name || "";
+  document.getElementById("pf-phone").value = r.phone || "";
+  profileHomeAc.set(prof.home || null);
+  const aids = new Set(prof.mobility_aids || []);
+  profileForm.querySelectorAll('[name="pf-aid"]').forEach((el) => { el.checked = aids.has(el.value); });
+  const langs = new Set(prof.languages || []);
+  profileForm.querySelectorAll('[name="pf-lang"]').forEach((el) => { el.checked = langs.has(el.value); });
+  document.getElementById("pf-same").value = prof.same_gender || "none";
+  document.getElementById("pf-door").checked = Boolean(prof.help_at_door);
+  document.getElementById("pf-notes").value = prof.notes || "";
+  profileMsg.textContent = "";
+  profilePanel.hidden = false;
+  document.getElementById("profile-h").focus();
+  profilePanel.scrollIntoView({ block: "start" });
+  loadProfileNotify(r.id);
+}
+
+profileForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!editing) return;
+  const body = {
+    first_name: document.getElementById("pf-first").value.trim(),
+    last_name: document.getElementById("pf-last").value.trim(),
+    phone: document.getElementById("pf-phone").value.trim(),
+    mobility_aids: [...profileForm.querySelectorAll('[name="pf-aid"]:checked')].map((el) => el.value),
+    languages: [...profileForm.querySelectorAll('[name="pf-lang"]:checked')].map((el) => el.value),
+    same_gender: document.getElementById("pf-same").value,
+    help_at_door: document.getElementById("pf-door").checked,
+    notes: document.getElementById("pf-notes").value.trim(),
+  };
+  const home = placeOf(profileHome);
+  if (home) body.home = home;
+  else if (profileHome.value.trim() !== (editing.resident?.home?.address || "")) {
+    profileMsg.textContent = t("booking.pick_suggestion");
+    profileHome.focus();
+    return;
+  }
+  // the notification settings are saved only when changed (each change is audited)
+  const notifyChanged = profileNotify.changed();
+  profileNotify.clearErrors();
+  if (notifyChanged && !profileNotify.payload()) {
+    profileMsg.textContent = t("notify.need_channel");
+    profileForm.querySelector("#pn-channels input")?.focus();
+    return;
+  }
+  try {
+    const data = await api("PATCH", `/residents/${editing.id}`, body);
+    editing = data.person;
+    keepResident(editing);
+  } catch (err) {
+    profileMsg.textContent = markFields(err, { ...byIds({ first_name: "pf-first",
+      last_name: "pf-last", phone: "pf-phone", same_gender: "pf-same", notes: "pf-notes" }), home: profileHome });
+    return;
+  }
+  let text = t("board.profile_saved");
+  let ok = true;
+  if (notifyChanged) {
+    try {
+      const prefs = await profileNotify.save(`/residents/${editing.id}/notifications`);
+      text = `${text} ${t("notify.saved_office")} ${profileNotify.summary(prefs)}`;
+    } catch (err) {
+      ok = false;
+      text = `${text} ${t("notify.not_saved")} ${err instanceof Incomplete ? err.message : serverMessage(err)}`;
+    }
+  }
+  profileMsg.textContent = text;
+  toast(ok ? t("board.profile_saved") : text, ok ? "ok" : "error");
+});
+document.getElementById("profile-close").addEventListener("click", () => {
+  profilePanel.hidden = true;
+  editing = null;
+});
+
 // ---------------------------------------------------------------- start
-onLanguageChange(render);
+onLanguageChange(() => { render(); renderPeople(); profileNotify.rerender(); });
 
 async function main() {
   await boot();
@@ -276,6 +814,7 @@ async function main() {
   (config.quarters || []).filter((q) => person?.role === "admin" || !own || q.slug === own)
     .forEach((q) => quarterSelect.append(h("option", { value: q.slug }, q.name)));
   if (own) quarterSelect.value = own;
+  dayInput.addEventListener("change", render);
   quarterSelect.addEventListener("change", async () => {
     await loadBoard();
     loadResidents();
@@ -292,6 +831,7 @@ async function main() {
     "board.changed": () => scheduleReload(),
     "request.updated": () => scheduleReload(),
     "trip.updated": () => scheduleReload(),
+    "register.changed": () => loadResidents(),  // another desk made or changed a resident
   });
   map = await createMap(document.getElementById("map"));
   await showStreets(map, quarterSelect.value);

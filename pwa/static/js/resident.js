@@ -1,9 +1,11 @@
 // The resident app: three big buttons, booking (also offline), my trips with live status.
 import {
   ApiError, announce, api, boot, bookingForm, callLink, connectSocket, errorText, fmtTime, fmtWhen,
-  greet, h, has, isoLocal, loadMe, office, onLanguageChange, onOutboxChange, outbox, postOrQueue,
-  showHome, t, toast,
+  greet, h, has, isoLocal, loadMe, reasonText, serverMessage, office, onLanguageChange, onOutboxChange,
+  myOutbox, outbox, postOrQueue,
+  showHome, t, tOr, toast,
 } from "./app.js";
+import { ownNotifyForm } from "./notify.js";
 import { namedVolunteer, residentStatus } from "./status.js";
 
 const ACTIVE = ["requested", "planned", "offered", "accepted", "en_route", "picked_up"];
@@ -22,6 +24,7 @@ const list = document.getElementById("trip-list");
 
 function openBooking(which) {
   kind = which;
+  closeNotify();
   const section = document.getElementById("booking");
   const heading = document.getElementById("booking-h");
   document.getElementById("escort-kind").hidden = which !== "escort";
@@ -29,14 +32,45 @@ function openBooking(which) {
   heading.textContent = t(heading.dataset.i18n);
   section.hidden = false;
   booking.setAids(person?.resident?.mobility_aids);
+  showWishes(person?.resident);
   heading.focus();
   section.scrollIntoView({ block: "start" });
+}
+
+/** Her wishes that go with every ride (from her profile; the office changes them). */
+function showWishes(profile) {
+  const out = document.getElementById("wishes");
+  if (!out || !profile) return;
+  const languages = (profile.languages || []).map((code) => tOr(`lang.${code}`, code)).join(", ");
+  out.textContent = t("booking.my_wishes", { languages: languages || "–",
+    same: t(`board.same_${profile.same_gender || "none"}`) });
+  out.hidden = false;
 }
 
 function closeBooking() {
   document.getElementById("booking").hidden = true;
   booking.reset();
   hideDuplicate();
+}
+
+// ---------------------------------------------------------------- notifications
+const notifySection = document.getElementById("notify");
+const notifyButton = document.getElementById("act-notify");
+const notify = ownNotifyForm(document.getElementById("notify-form"), "nt-", { caregiver: true });
+
+async function openNotify() {
+  closeBooking();
+  notifySection.hidden = false;
+  notifyButton.setAttribute("aria-expanded", "true");
+  const heading = document.getElementById("notify-h");
+  heading.focus();
+  notifySection.scrollIntoView({ block: "start" });
+  await notify.load(person?.id);
+}
+
+function closeNotify() {
+  notifySection.hidden = true;
+  notifyButton.setAttribute("aria-expanded", "false");
 }
 
 function sortRequests(items) {
@@ -98,7 +132,7 @@ function againBox(r, next, headingId) {
       onclick: (e) => {
         e.target.disabled = true;
         openConfirm.delete(r.id);
-        bookAgain(r.id, next);
+        bookAgain(r.id, next, Boolean(dup));
       } },
     t(dup ? "resident.again_anyway" : "resident.again_yes")),
     h("button", { type: "button", class: "btn btn-quiet", "data-again-no": true,
@@ -119,7 +153,10 @@ function requestCard(r) {
   const title = `${t(`kind.${r.kind}`)}: ${r.dropoff?.address || ""}`;
   const headingId = `req-${r.id}-h`;
   const actions = h("div", { class: "card-actions" });
-  if (CANCELLABLE.includes(r.state)) {
+  const cancelQueued = myOutbox("cancel").some((x) => x.ref === r.id);
+  if (cancelQueued) {
+    actions.append(h("p", { class: "queued", "data-queued-cancel": r.id, text: t("resident.cancel_queued") }));
+  } else if (CANCELLABLE.includes(r.state)) {
     const confirmBox = h("div", { class: "confirm", hidden: openConfirm.get(r.id) !== "cancel",
       role: "group", "aria-label": t("resident.cancel_confirm") },
       h("p", { text: t("resident.cancel_confirm") }),
@@ -179,7 +216,7 @@ function requestCard(r) {
     h("p", { class: "state", "data-state": r.state, "data-tone": status.tone, text: status.text }),
     status.call ? callOffice() : null,
     facts,
-    r.reason ? h("p", { class: "reason", text: r.reason.text || "" }) : null,
+    r.reason ? h("p", { class: "reason", dir: "auto", text: reasonText(r.reason) }) : null,
     actions);
 }
 
@@ -198,7 +235,7 @@ function focusIn(id, attr) {
 }
 
 function render() {
-  const pending = outbox().filter((x) => x.path.startsWith("/requests"));
+  const pending = myOutbox("booking");
   const items = sortRequests([...requests.values()]);
   // a live re-draw keeps the focus where it was (on the same button of the same card)
   const active = document.activeElement;
@@ -233,13 +270,18 @@ function announceUpdate(r) {
 
 async function cancel(id) {
   try {
-    const data = await api("POST", `/requests/${id}/cancel`, {});
-    upsert(data.request || data);
+    const data = await postOrQueue(`/requests/${id}/cancel`, {}, { kind: "cancel", ref: id });
+    if (data.queued) {
+      toast(t("resident.cancel_queued"), "info");
+      announce("trips-live", t("resident.cancel_queued"));
+    } else {
+      upsert(data.request || data);
+      toast(t("resident.cancelled"), "ok");
+      announce("trips-live", t("resident.cancelled"));
+    }
     render();
-    toast(t("resident.cancelled"), "ok");
-    announce("trips-live", t("resident.cancelled"));
   } catch (err) {
-    toast(errorText(err), "error");
+    toast(serverMessage(err), "error");
   }
 }
 
@@ -259,11 +301,12 @@ function showBooked(data) {
   render();
 }
 
-async function bookAgain(id, time) {
+async function bookAgain(id, time, anyway = false) {
   try {
-    showBooked(await postOrQueue(`/requests/${id}/again`, { time }));
+    showBooked(await postOrQueue(`/requests/${id}/again`,
+      anyway ? { time, confirm_duplicate: true } : { time }));
   } catch (err) {
-    toast(err.message || errorText(err), "error");
+    toast(serverMessage(err), "error");
   }
 }
 
@@ -277,6 +320,7 @@ form.addEventListener("submit", async (e) => {
     showDuplicate(dup);
     return;
   }
+  if (form.dataset.duplicateOk) body.confirm_duplicate = true; // "book it anyway"
   delete form.dataset.duplicateOk;
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
@@ -286,7 +330,9 @@ form.addEventListener("submit", async (e) => {
     showBooked(data);
     document.getElementById("trips-h").focus();
   } catch (err) {
-    booking.showServerErrors(err);
+    // the server knows the same ride (booked on another device, or places a few metres apart)
+    if (err.code === "likely_duplicate") showDuplicate(null, serverMessage(err));
+    else booking.showServerErrors(err);
   } finally {
     button.disabled = false;
   }
@@ -294,9 +340,9 @@ form.addEventListener("submit", async (e) => {
 
 const duplicateBox = document.getElementById("booking-duplicate");
 
-function showDuplicate(dup) {
+function showDuplicate(dup, text) {
   duplicateBox.querySelector("[data-duplicate-text]").textContent =
-    t("resident.duplicate", { when: fmtWhen(dup.time) });
+    text || t("resident.duplicate", { when: fmtWhen(dup.time) });
   duplicateBox.hidden = false;
   duplicateBox.querySelector("button").focus();
 }
@@ -316,9 +362,15 @@ document.getElementById("act-ride").addEventListener("click", () => openBooking(
 document.getElementById("act-escort").addEventListener("click", () => openBooking("escort"));
 document.getElementById("act-trips").addEventListener("click", () => {
   closeBooking();
+  closeNotify();
   const heading = document.getElementById("trips-h");
   heading.scrollIntoView({ block: "start" });
   heading.focus();
+});
+notifyButton.addEventListener("click", openNotify);
+document.getElementById("notify-close").addEventListener("click", () => {
+  closeNotify();
+  notifyButton.focus();
 });
 document.getElementById("booking-cancel").addEventListener("click", () => {
   closeBooking();
@@ -333,6 +385,7 @@ onOutboxChange(render);
 onLanguageChange(() => {
   greet(person, "resident.hello");
   render();
+  notify.rerender();
 });
 
 async function main() {

@@ -2,14 +2,19 @@
 import {
   ApiError, announce, api, boot, callLink, connectSocket, errorText, fmtCountdown, fmtTime, fmtWhen,
   greet, h, isoDay,
-  loadMe, onLanguageChange, t, tOr, toast,
+  loadMe, myOutbox, onLanguageChange, postOrQueue, serverMessage, t, tOr, toast,
 } from "./app.js";
 import { addPoint, clearOverlays, createMap, drawRoute, fitOverlays, showStreets } from "./map.js";
+import { ownNotifyForm } from "./notify.js";
 
 const DONE = new Set(["picked_up", "dropped_off", "no_show", "done", "completed", "skipped",
   "cancelled"]);
+// The volunteer's own work: rides they have accepted (and what became of them). Stops of rides
+// only offered to them are not work yet: those are in the offers list, with their own buttons.
+const HELD = new Set(["accepted", "en_route", "picked_up", "dropped_off", "completed", "no_show"]);
 let person = null;
 let map = null;
+const handBackAsked = new Set(); // request ids whose hand-back question is open
 const offers = new Map(); // id -> {offer, deadline}
 let trips = [];
 
@@ -41,10 +46,31 @@ let shifts = [];
 function renderShifts() {
   const upcoming = shifts.filter((x) => new Date(x.ends_at) > new Date())
     .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
-  document.getElementById("shift-list").replaceChildren(...upcoming.map((x) => h("li", {
-    "data-shift-id": x.id,
-  }, t("volunteer.shift_item", { when: fmtWhen(x.starts_at), to: fmtTime(x.ends_at) }))));
+  document.getElementById("shift-list").replaceChildren(...upcoming.map((x) => {
+    const textId = `shift-${x.id}-t`;
+    return h("li", { "data-shift-id": x.id },
+      h("span", { id: textId, text: t("volunteer.shift_item", { when: fmtWhen(x.starts_at), to: fmtTime(x.ends_at) }) }),
+      " ",
+      h("button", { type: "button", class: "btn btn-quiet", "data-shift-delete": x.id,
+        "aria-describedby": textId, onclick: () => deleteShift(x.id) }, t("volunteer.shift_delete")));
+  }));
   document.getElementById("shifts-empty").hidden = upcoming.length > 0;
+}
+
+async function deleteShift(id) {
+  const error = document.getElementById("shift-error");
+  try {
+    await api("DELETE", `/me/shifts/${id}`);
+    shifts = shifts.filter((x) => x.id !== id);
+    error.hidden = true;
+    renderShifts();
+    toast(t("volunteer.shift_deleted"), "ok");
+    announce("stops-live", t("volunteer.shift_deleted"));
+    document.getElementById("shift-date")?.focus();
+  } catch (err) {
+    error.textContent = serverMessage(err);
+    error.hidden = false;
+  }
 }
 
 async function loadShifts() {
@@ -74,7 +100,7 @@ shiftForm.addEventListener("submit", async (e) => {
     toast(t("volunteer.shift_added"), "ok");
     announce("stops-live", t("volunteer.shift_added"));
   } catch (err) {
-    error.textContent = err.message || errorText(err);
+    error.textContent = serverMessage(err);
     error.hidden = false;
   }
 });
@@ -88,13 +114,34 @@ function needsText(aids, needs) {
   return [...new Set(parts.filter(Boolean))].join(", ");
 }
 
-/** What the volunteer must know before accepting: aids, how many people, the note. */
+/** The person's languages by their own names ("Polski, Deutsch"), as in the language menu. */
+function languagesText(needs) {
+  return (needs?.languages || []).map((code) => tOr(`lang.${code}`, code)).join(", ");
+}
+
+/** What the volunteer must know before accepting: aids, how many people, the languages the
+ * person speaks, a same-gender wish, the office's note on the person and the ride's note. */
 function needFacts({ aids, needs, passengers, notes }) {
   const out = [h("dt", { text: t("volunteer.needs") }),
     h("dd", { class: "needs", text: needsText(aids, needs) || t("volunteer.no_needs") })];
   if (passengers > 1) {
     out.push(h("dt", { text: t("volunteer.passengers") }),
       h("dd", { class: "passengers", text: t("volunteer.passengers_n", { n: passengers }) }));
+  }
+  const languages = languagesText(needs);
+  if (languages) {
+    out.push(h("dt", { text: t("volunteer.languages") }),
+      h("dd", { class: "languages", text: languages }));
+  }
+  if (["soft", "hard"].includes(needs?.same_gender)) {
+    out.push(h("dt", { text: t("volunteer.same_gender") }),
+      h("dd", { class: "same-gender", "data-same-gender": needs.same_gender,
+        text: t(needs.same_gender === "hard" ? "volunteer.same_gender_hard"
+          : "volunteer.same_gender_soft") }));
+  }
+  if (needs?.notes) {
+    out.push(h("dt", { text: t("volunteer.profile_note") }),
+      h("dd", { class: "profile-note", text: needs.notes }));
   }
   if (notes) out.push(h("dt", { text: t("volunteer.note") }), h("dd", { class: "note", text: notes }));
   return out;
@@ -199,9 +246,60 @@ async function answer(id, action) {
 
 // ---------------------------------------------------------------- today's stops and the map
 function stopActions(stop) {
-  if (DONE.has(stop.status)) return [];
+  if (myOutbox("stop").some((x) => x.ref === stop.id)) return []; // a report waits to be sent
+  if (DONE.has(stop.status) || !["accepted", "en_route", "picked_up"].includes(stop.request_state)) return [];
   const actions = stop.kind === "pickup" ? ["arrived", "picked_up", "no_show"] : ["arrived", "dropped_off"];
+  // "on my way" tells the resident (by SMS or e-mail if she wants): once, before arriving
+  if (stop.kind === "pickup" && stop.request_state === "accepted" && stop.status === "planned") {
+    actions.unshift("on_the_way");
+  }
   return actions.filter((a) => !(a === "arrived" && stop.status === "arrived"));
+}
+
+/** A link that opens the phone's navigation app at the stop (geo: URI, with the address). */
+function navLink(stop, describedBy) {
+  if (stop.lat == null || stop.lon == null) return null;
+  const label = encodeURIComponent(stop.address || "");
+  return h("a", { class: "btn btn-secondary nav-link", "data-nav": stop.id,
+    href: `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}(${label})`,
+    "aria-describedby": describedBy }, t("volunteer.navigate"));
+}
+
+/** "Fahrt zurückgeben" (asks first) while the ride is accepted and not yet started. */
+function handBack(stop, describedBy) {
+  if (stop.kind !== "pickup" || stop.request_state !== "accepted" || DONE.has(stop.status) ||
+      stop.status === "arrived") return null;
+  const rid = stop.request_id;
+  if (!handBackAsked.has(rid)) {
+    return h("button", { type: "button", class: "btn btn-quiet", "data-hand-back": rid,
+      "aria-describedby": describedBy, onclick: () => {
+        handBackAsked.add(rid);
+        renderStops();
+        document.querySelector(`[data-hand-back-no="${rid}"]`)?.focus();
+      } }, t("volunteer.hand_back"));
+  }
+  return h("div", { class: "confirm", role: "group", "aria-labelledby": `hb-${rid}-q` },
+    h("p", { id: `hb-${rid}-q`, text: t("volunteer.hand_back_question") }),
+    h("button", { type: "button", class: "btn btn-danger", "data-hand-back-yes": rid,
+      onclick: () => giveBack(rid) }, t("volunteer.hand_back_yes")),
+    h("button", { type: "button", class: "btn btn-secondary", "data-hand-back-no": rid,
+      onclick: () => {
+        handBackAsked.delete(rid);
+        renderStops();
+        document.querySelector(`[data-hand-back="${rid}"]`)?.focus();
+      } }, t("volunteer.hand_back_no")));
+}
+
+async function giveBack(requestId) {
+  try {
+    await api("POST", `/requests/${requestId}/hand-back`, {});
+    handBackAsked.delete(requestId);
+    toast(t("volunteer.handed_back"), "ok");
+    announce("stops-live", t("volunteer.handed_back"));
+    await loadTrips();
+  } catch (err) {
+    toast(serverMessage(err), "error");
+  }
 }
 
 function stopItem(stop) {
@@ -219,17 +317,21 @@ function stopItem(stop) {
     who ? h("p", { class: "who", text: who }) : null,
     stop.kind === "pickup" ? facts : null,
     stop.resident_phone && !DONE.has(stop.status) ? callLink(stop.resident_phone, who) : null,
+    !DONE.has(stop.status) ? navLink(stop, headingId) : null,
     h("p", { class: "state", "data-state": stop.status || "", text: tOr(`stop_status.${stop.status || "planned"}`, stop.status) }),
+    myOutbox("stop").some((x) => x.ref === stop.id)
+      ? h("p", { class: "queued", "data-queued-stop": stop.id, text: t("volunteer.stop_queued") }) : null,
     h("div", { class: "card-actions" }, stopActions(stop).map((action) => h("button", {
       type: "button", class: `btn ${action === "no_show" ? "btn-danger" : "btn-primary"}`,
       "data-action": action, "aria-describedby": headingId,
       onclick: () => stopAction(stop, action),
-    }, t(`stop_action.${action}`)))));
+    }, t(`stop_action.${action}`))), handBack(stop, headingId)));
 }
 
 function allStops() {
   const stops = [];
-  trips.forEach((trip) => (trip.stops || []).forEach((s) => stops.push({ ...s, trip_id: trip.id })));
+  trips.forEach((trip) => (trip.stops || []).filter((s) => HELD.has(s.request_state))
+    .forEach((s) => stops.push({ ...s, trip_id: trip.id })));
   return stops.sort((a, b) => String(a.planned_arrival).localeCompare(String(b.planned_arrival)) ||
     (a.seq ?? 0) - (b.seq ?? 0));
 }
@@ -265,17 +367,28 @@ async function loadTrips() {
 
 async function stopAction(stop, action) {
   try {
-    await api("POST", `/stops/${stop.id}/${action}`, {});
+    const data = await postOrQueue(`/stops/${stop.id}/${action}`, {}, { kind: "stop", ref: stop.id });
+    if (data.queued) {
+      toast(t("volunteer.stop_queued"), "info");
+      announce("stops-live", t("volunteer.stop_queued"));
+      renderStops();
+      return;
+    }
     const msg = t(`stop_done.${action}`);
     toast(msg, "ok");
     announce("stops-live", msg);
     await loadTrips();
   } catch (err) {
-    toast(errorText(err), "error");
+    toast(serverMessage(err), "error");
+    await loadTrips();
   }
 }
 
+// ---------------------------------------------------------------- notifications
+const notify = ownNotifyForm(document.getElementById("notify-form"), "nt-");
+
 onLanguageChange(() => {
+  notify.rerender();
   greet(person, "volunteer.hello");
   if (person?.volunteer) showAvailability(availability.checked);
   renderOffers();
@@ -293,7 +406,7 @@ async function main() {
   const dateInput = document.getElementById("shift-date");
   dateInput.min = isoDay(new Date());
   dateInput.value = isoDay(new Date());
-  await Promise.all([loadOffers(), loadTrips(), loadShifts()]);
+  await Promise.all([loadOffers(), loadTrips(), loadShifts(), notify.load(person?.id)]);
   connectSocket({
     snapshot: (data) => {
       if (data && Array.isArray(data.offers)) {
@@ -310,6 +423,8 @@ async function main() {
     "trip.updated": () => loadTrips(),
     "request.updated": () => loadTrips(),
   });
+  document.addEventListener("outbox:sent", () => loadTrips());
+  document.addEventListener("outbox:refused", () => loadTrips());
   map = await createMap(document.getElementById("map"));
   await showStreets(map, person?.quarter || "");
   drawTrips();

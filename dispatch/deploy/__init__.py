@@ -1,0 +1,1 @@
+"""Run the production set on one machine: gunicorn web processes, the job worker, nginx."""

@@ -1,0 +1,1 @@
+"""Operations: request ids and JSON logs, Prometheus metrics, readiness."""
