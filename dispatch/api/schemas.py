@@ -16,6 +16,7 @@ from marshmallow import validates_schema
 from dispatch.domain.kinds import Channel
 from dispatch.domain.kinds import Purpose
 from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import SameGender
 from dispatch.domain.kinds import TimeMode
 from dispatch.field_messages import FIELD_MESSAGES
 from dispatch.field_messages import say
@@ -205,6 +206,16 @@ class ShiftIn(In):
 KINDS = [k.value for k in RequestKind]
 TIME_MODES = [m.value for m in TimeMode]
 AIDS = ["walker", "wheelchair", "cane", "guide_dog", "oxygen", "hearing", "sight"]
+SAME_GENDER = [g.value for g in SameGender]
+
+
+def Languages(**kw: Any) -> fields.List:  # noqa: N802
+    """Language codes a person speaks ("de", "tr", ...)."""
+    return Many(Str(validate=Length(min=2, max=5)), **kw)
+
+
+def SameGenderWish(**kw: Any) -> fields.String:  # noqa: N802
+    return Str(validate=one_of(SAME_GENDER, say("same_gender")), **kw)
 
 
 class RequestIn(In):
@@ -229,6 +240,9 @@ class RequestIn(In):
         [p.value for p in Purpose], say("purpose")))
     #: yes, book it although the same ride is booked already (after a 409 likely_duplicate)
     confirm_duplicate = Bool(load_default=False)
+    #: wishes about the volunteer for this ride (not sent: those of the resident's profile)
+    languages = Languages(load_default=None)
+    same_gender = SameGenderWish(load_default=None)
 
 
 class OfferFiltersIn(In):
@@ -252,6 +266,8 @@ class RequestEditIn(In):
     notes = Str(validate=Length(max=500,
                                            error=say("note_length", max=500)))
     mobility_aids = Many(Str(validate=one_of(AIDS, say("aid"))))
+    languages = Languages()
+    same_gender = SameGenderWish()
 
 
 class AgainIn(In):
@@ -274,11 +290,10 @@ class ResidentIn(In):
     phone = Str(load_default=None, allow_none=True, validate=Length(max=40))
     gender = Str(load_default=None, allow_none=True, validate=one_of(
         ["f", "m", "d"], say("gender")))
-    languages = Many(Str(validate=Length(min=2, max=5)), load_default=["de"])
+    languages = Languages(load_default=["de"])
     mobility_aids = Many(Str(validate=one_of(AIDS, say("aid"))),
                                 load_default=[])
-    same_gender = Str(load_default="none", validate=one_of(
-        ["none", "soft", "hard"], say("same_gender")))
+    same_gender = SameGenderWish(load_default=SameGender.NONE.value)
     help_at_door = Bool(load_default=False)
     ui_language = Str(load_default="de", validate=one_of(["de", "en", "tr", "ar", "pl"],
                                                          say("language")))
@@ -298,10 +313,9 @@ class ResidentEditIn(In):
     gender = Str(allow_none=True, validate=one_of(["f", "m", "d", ""],
                                                   say("gender")))
     home = fields.Nested(PlaceIn, error_messages=_de())
-    languages = Many(Str(validate=Length(min=2, max=5)))
+    languages = Languages()
     mobility_aids = Many(Str(validate=one_of(AIDS, say("aid"))))
-    same_gender = Str(validate=one_of(["none", "soft", "hard"],
-                                      say("same_gender")))
+    same_gender = SameGenderWish()
     help_at_door = Bool()
     notes = Str(validate=Length(max=500, error=say("note_length", max=500)))
 
@@ -321,7 +335,7 @@ class VolunteerIn(In):
     gender = Str(load_default=None, allow_none=True, validate=one_of(
         ["f", "m", "d"], say("gender")))
     home = fields.Nested(PlaceIn, required=True, error_messages=_de())
-    languages = Many(Str(validate=Length(min=2, max=5)), load_default=["de"])
+    languages = Languages(load_default=["de"])
     drives = Bool(load_default=True)
     escorts_on_foot = Bool(load_default=False)
     vehicle_seats = Int(load_default=3, validate=Range(

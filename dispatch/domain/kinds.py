@@ -27,6 +27,14 @@ class TimeMode(StrEnum):
     ARRIVE_BY = "arrive_by"
 
 
+class SameGender(StrEnum):
+    """A resident's wish for a volunteer of her own gender."""
+
+    NONE = "none"
+    SOFT = "soft"  # preferred
+    HARD = "hard"  # only then
+
+
 class Purpose(StrEnum):
     """What the trip is for (the kind of destination), for the monitoring of the quarter."""
 

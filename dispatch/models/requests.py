@@ -48,6 +48,9 @@ class RideRequest(db.Model):  # type: ignore[name-defined,misc]
     passengers: Mapped[int] = mapped_column(default=1)
     mobility_aids: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_wheelchair_place: Mapped[bool] = mapped_column(default=False)
+    #: the ride's wishes about its volunteer, recorded at booking (None: the profile's)
+    languages: Mapped[list[str] | None] = mapped_column(JSON)
+    same_gender: Mapped[str | None] = mapped_column(String(4))  # a SameGender
     return_of_id: Mapped[int | None] = mapped_column(ForeignKey("ride_requests.id"))
     series_id: Mapped[str | None] = mapped_column(String(40), index=True)  # weekly standing ride
     notes: Mapped[str] = mapped_column(default="")

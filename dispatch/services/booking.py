@@ -46,6 +46,8 @@ from dispatch.services.plan_day import lock_days
 from dispatch.services.plan_day import plan_writer
 from dispatch.services.plans import remove_from_plans
 from dispatch.services.plans import volunteer_of
+from dispatch.services.wishes import profile_wishes
+from dispatch.services.wishes import wishes_of
 from dispatch.settings import Settings
 
 MAX_DAYS_AHEAD = 90
@@ -109,6 +111,7 @@ def _new_request(resident: Person, actor: Person, cmd: BookRide, when: datetime,
     prof = resident.resident
     assert prof is not None
     aids = list(cmd.mobility_aids) if cmd.mobility_aids is not None else list(prof.mobility_aids)
+    default = profile_wishes(resident)
     start, end = _window(settings, cmd.time_mode, when)
     return RideRequest(
         resident_id=resident.id, quarter_slug=resident.quarter_slug, kind=cmd.kind.value,
@@ -120,6 +123,8 @@ def _new_request(resident: Person, actor: Person, cmd: BookRide, when: datetime,
         needs_wheelchair_place="wheelchair" in aids, notes=cmd.notes,
         series_id=series_id, created_by_id=actor.id,
         purpose=cmd.purpose.value if cmd.purpose else None,
+        languages=list(cmd.languages if cmd.languages is not None else default.languages),
+        same_gender=(cmd.same_gender or default.same_gender).value,
     )
 
 
@@ -137,7 +142,7 @@ def _return_for(out: RideRequest, minutes: int, settings: Settings) -> RideReque
         appointment_minutes=minutes, passengers=out.passengers,
         mobility_aids=list(out.mobility_aids), needs_wheelchair_place=out.needs_wheelchair_place,
         notes=out.notes, series_id=out.series_id, created_by_id=out.created_by_id, return_of=out,
-        purpose=out.purpose,
+        purpose=out.purpose, languages=out.languages, same_gender=out.same_gender,
     )
 
 
@@ -241,12 +246,14 @@ def book_again(actor: Person, request_id: int, when: datetime, settings: Setting
     """One tap: the same ride at a new time (with its return ride if it had one)."""
     old = check_request(actor, db.session.get(RideRequest, request_id))
     ret = db.session.scalar(select(RideRequest).where(RideRequest.return_of_id == old.id))
+    wished = wishes_of(old)
     cmd = BookRide(
         kind=RequestKind(old.kind), time_mode=TimeMode(old.time_mode), time=when,
         pickup=Place(old.pickup_address, old.pickup_lat, old.pickup_lon),
         dropoff=Place(old.dropoff_address, old.dropoff_lat, old.dropoff_lon),
         passengers=old.passengers, mobility_aids=tuple(old.mobility_aids), notes=old.notes,
-        resident_id=old.resident_id,
+        resident_id=old.resident_id, languages=wished.languages,
+        same_gender=wished.same_gender,
         return_after_minutes=ret.appointment_minutes if ret else None,
         idempotency_key=idempotency_key, confirm_duplicate=confirm_duplicate)
     return create_request(actor, cmd, settings)
@@ -268,7 +275,8 @@ def _editable(req: RideRequest) -> dict[str, Any]:
             "pickup": [req.pickup_address, req.pickup_lat, req.pickup_lon],
             "dropoff": [req.dropoff_address, req.dropoff_lat, req.dropoff_lon],
             "passengers": req.passengers, "notes": req.notes,
-            "mobility_aids": list(req.mobility_aids or [])}
+            "mobility_aids": list(req.mobility_aids or []),
+            **wishes_of(req).as_dict()}
 
 
 @plan_writer
@@ -313,6 +321,10 @@ def edit_request(actor: Person, request_id: int, cmd: EditRide,
     if cmd.mobility_aids is not None:  # a wheelchair now: only a car with a wheelchair place
         req.mobility_aids = list(dict.fromkeys(cmd.mobility_aids))
         req.needs_wheelchair_place = "wheelchair" in req.mobility_aids
+    if cmd.languages is not None:
+        req.languages = list(cmd.languages)
+    if cmd.same_gender is not None:
+        req.same_gender = cmd.same_gender.value
     withdraw_offers(req)
     remove_from_plans(req)
     for step in BACK_TO_REQUESTED[state]:

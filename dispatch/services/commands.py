@@ -9,6 +9,7 @@ from typing import Any
 
 from dispatch.domain.kinds import Purpose
 from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import SameGender
 from dispatch.domain.kinds import TimeMode
 
 
@@ -23,6 +24,15 @@ class Place:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Place:
         return cls(address=str(data["address"]), lat=float(data["lat"]), lon=float(data["lon"]))
+
+
+def _seq(data: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
+    """A list field as a tuple without repeats (None if it was not sent)."""
+    return tuple(dict.fromkeys(data[name])) if data.get(name) is not None else None
+
+
+def _same_gender(data: Mapping[str, Any]) -> SameGender | None:
+    return SameGender(data["same_gender"]) if data.get("same_gender") else None
 
 
 @dataclass(frozen=True)
@@ -43,22 +53,24 @@ class BookRide:
     idempotency_key: str | None = None  # a repeat with the same key books nothing
     purpose: Purpose | None = None
     confirm_duplicate: bool = False  # book it even if the same ride is booked already
+    languages: tuple[str, ...] | None = None  # None: the resident's profile
+    same_gender: SameGender | None = None  # None: the resident's profile
 
     @classmethod
     def of(cls, data: Mapping[str, Any], *, idempotency_key: str | None = None) -> BookRide:
         """From the validated body of ``POST /api/v1/requests``."""
-        aids = data.get("mobility_aids")
         return cls(kind=RequestKind(data["kind"]), time=data["time"],
                    pickup=Place.of(data["pickup"]), dropoff=Place.of(data["dropoff"]),
                    time_mode=TimeMode(data.get("time_mode") or TimeMode.PICKUP_AFTER),
                    resident_id=data.get("resident_id"), passengers=int(data.get("passengers", 1)),
-                   mobility_aids=tuple(aids) if aids is not None else None,
+                   mobility_aids=_seq(data, "mobility_aids"),
                    notes=str(data.get("notes") or ""),
                    return_after_minutes=data.get("return_after_minutes"),
                    repeat_weekly=bool(data.get("repeat_weekly")),
                    idempotency_key=idempotency_key,
                    purpose=Purpose(data["purpose"]) if data.get("purpose") else None,
-                   confirm_duplicate=bool(data.get("confirm_duplicate")))
+                   confirm_duplicate=bool(data.get("confirm_duplicate")),
+                   languages=_seq(data, "languages"), same_gender=_same_gender(data))
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ class EditRide:
     passengers: int | None = None
     notes: str | None = None
     mobility_aids: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None
+    same_gender: SameGender | None = None
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> EditRide:
@@ -81,9 +95,8 @@ class EditRide:
                    pickup=Place.of(data["pickup"]) if data.get("pickup") else None,
                    dropoff=Place.of(data["dropoff"]) if data.get("dropoff") else None,
                    passengers=data.get("passengers"), notes=data.get("notes"),
-                   mobility_aids=tuple(data["mobility_aids"])
-                   if data.get("mobility_aids") is not None else None)
-
+                   mobility_aids=_seq(data, "mobility_aids"), languages=_seq(data, "languages"),
+                   same_gender=_same_gender(data))
 
 
 @dataclass(frozen=True)
@@ -104,13 +117,10 @@ class EditResident:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> EditResident:
         """From the validated body of ``PATCH /api/v1/residents/<id>``."""
-        def seq(name: str) -> tuple[str, ...] | None:
-            return tuple(data[name]) if data.get(name) is not None else None
-
         return cls(first_name=data.get("first_name"), last_name=data.get("last_name"),
                    phone=data.get("phone"), gender=data.get("gender"),
                    home=Place.of(data["home"]) if data.get("home") else None,
-                   languages=seq("languages"), mobility_aids=seq("mobility_aids"),
+                   languages=_seq(data, "languages"), mobility_aids=_seq(data, "mobility_aids"),
                    same_gender=data.get("same_gender"), help_at_door=data.get("help_at_door"),
                    notes=data.get("notes"))
 

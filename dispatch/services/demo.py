@@ -37,20 +37,27 @@ RESIDENTS = [
 ]
 
 
+def demo_phone(quarter_index: int, volunteer_index: int) -> str:
+    """A made-up mobile number for a demo volunteer ("0170 555 102": quarter 1, volunteer 2)."""
+    return f"0170 555 {quarter_index + 1}{volunteer_index + 1:02d}"
+
+
 def seed_demo(settings: Settings) -> str:
     """Create the demo people once; running it again changes nothing."""
     sync_quarters(settings)
     created = 0
-    for q in settings.quarters:
+    for qi, q in enumerate(settings.quarters):
         email = f"koordination.{q.slug}@example.org"
         if db.session.scalar(select(Person).where(Person.email == email)):
             continue
         db.session.add(Person(role=Role.COORDINATOR, quarter_slug=q.slug, first_name="Koordination",
                               last_name=q.name, email=email,
                               password_hash=generate_password_hash(DEMO_PASSWORD)))
-        for first, last, gender, langs, drives, foot, seats, wc, (dlat, dlon) in VOLUNTEERS:
+        for vi, (first, last, gender, langs, drives, foot, seats, wc, (dlat, dlon)) in \
+                enumerate(VOLUNTEERS):
             p = Person(role=Role.VOLUNTEER, quarter_slug=q.slug, first_name=first, last_name=last,
                        gender=gender, email=f"{first.lower()}.{q.slug}@example.org",
+                       phone=demo_phone(qi, vi),
                        password_hash=generate_password_hash(DEMO_PASSWORD))
             p.volunteer = VolunteerProfile(
                 languages=langs, drives=drives, escorts_on_foot=foot, vehicle_seats=seats,

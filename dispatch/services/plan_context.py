@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.domain.kinds import RequestKind
+from dispatch.domain.kinds import SameGender
 from dispatch.domain.kinds import StopKind
 from dispatch.domain.kinds import TimeMode
 from dispatch.domain.lifecycle import COMMITTED
@@ -45,12 +46,14 @@ from dispatch.models import TripStop
 from dispatch.models import VolunteerProfile
 from dispatch.services.board import day_bounds
 from dispatch.services.network import get_network
+from dispatch.services.wishes import wishes_of
 from dispatch.settings import Settings
 
 #: States whose stops stay in the plans.
 PLANNED_STATES = {*OPEN, *COMMITTED, RequestState.PICKED_UP}
 #: The resident's same-gender wish as the matching engine's rule.
-GENDER_RULES: dict[str, GenderRule] = {"none": "no", "soft": "soft", "hard": "hard"}
+GENDER_RULES: dict[SameGender, GenderRule] = {
+    SameGender.NONE: "no", SameGender.SOFT: "soft", SameGender.HARD: "hard"}
 
 
 @dataclass
@@ -197,10 +200,9 @@ def _request_for(req: RideRequest, ctx_day: datetime, points: _Points, settings:
         t = secs(seen.at) - boarding
         pick_window = (t, t)
         pickup = points.add(seen.lat, seen.lon)
-    languages: tuple[str, ...] = ()
-    if prof is not None and prof.languages and "de" not in prof.languages:
-        languages = tuple(prof.languages)
-    same = GENDER_RULES[prof.same_gender if prof else "none"]
+    wished = wishes_of(req)
+    languages = wished.languages if "de" not in wished.languages else ()
+    same = GENDER_RULES[wished.same_gender]
     if same != "no" and resident.gender is None:
         same = "no"
     # an escort stays at the appointment: the wait is service time of the drop-off, and the

@@ -32,6 +32,7 @@ from dispatch.services.notify import resident_changed
 from dispatch.services.outbox import drop_old_notices
 from dispatch.services.outbox import forget_person
 from dispatch.services.serialize import iso
+from dispatch.services.wishes import wishes_of
 from dispatch.settings import Settings
 
 ERASED = "(gelöscht)"
@@ -89,7 +90,7 @@ def export_resident(actor: Person, resident_id: int) -> dict[str, Any]:
         "rides": [{"id": r.id, "kind": r.kind, "state": r.state, "time": iso(r.requested_time),
                    "pickup": r.pickup_address, "dropoff": r.dropoff_address,
                    "mobility_aids": list(r.mobility_aids), "notes": r.notes,
-                   "passengers": r.passengers} for r in rides],
+                   "passengers": r.passengers, **wishes_of(r).as_dict()} for r in rides],
         "stops": [{"request_id": s.request_id, "kind": s.kind,
                    "planned": iso(s.planned_arrival), "done": iso(s.done_at)} for s in stops],
         "audit": [{"at": iso(a.at), "action": a.action, "by": a.actor_label,
@@ -169,7 +170,8 @@ def _anonymise_rides(where: Any) -> int:
     coarse = {c: _coarse(getattr(RideRequest, c))
               for c in ("pickup_lat", "pickup_lon", "dropoff_lat", "dropoff_lon")}
     db.session.execute(update(RideRequest).where(RideRequest.id.in_(ids)).values(
-        pickup_address=ERASED, dropoff_address=ERASED, notes="", mobility_aids=[], **coarse,
+        pickup_address=ERASED, dropoff_address=ERASED, notes="", mobility_aids=[],
+        languages=None, same_gender=None, **coarse,
         version=RideRequest.version + 1).execution_options(synchronize_session=False))
     db.session.execute(update(TripStop).where(TripStop.request_id.in_(ids)).values(
         address=ERASED, lat=_coarse(TripStop.lat), lon=_coarse(TripStop.lon))

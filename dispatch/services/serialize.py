@@ -15,6 +15,7 @@ from dispatch.models import RideRequest
 from dispatch.models import Trip
 from dispatch.models import TripStop
 from dispatch.models._types import utcnow
+from dispatch.services.wishes import wishes_of
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -30,6 +31,12 @@ def needs_of(person: Person) -> dict[str, Any]:
     return {"mobility_aids": list(prof.mobility_aids), "languages": list(prof.languages),
             "same_gender": prof.same_gender, "help_at_door": prof.help_at_door,
             "notes": prof.notes}
+
+
+def ride_needs(req: RideRequest) -> dict[str, Any]:
+    """The resident's needs for this ride: her profile, with the ride's own wishes."""
+    needs = needs_of(req.resident)
+    return {**needs, **wishes_of(req).as_dict()} if needs else needs
 
 
 def car_of(volunteer: Person) -> str | None:
@@ -88,7 +95,8 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
     volunteer = offered_to = None
     if pick is not None and RequestState(req.state) not in NOT_YET_TAKEN:
         v = pick.trip.volunteer
-        volunteer = {"id": v.id, "first_name": v.first_name, "car": car_of(v)}
+        volunteer = {"id": v.id, "first_name": v.first_name, "car": car_of(v),
+                     **_volunteer_phone(req, v)}
     elif pick is not None and req.state == RequestState.OFFERED:
         v = pick.trip.volunteer
         offered_to = {"id": v.id, "first_name": v.first_name}
@@ -115,7 +123,7 @@ def request_dict(req: RideRequest) -> dict[str, Any]:
         "series_id": req.series_id, "notes": req.notes, "purpose": req.purpose,
         "confirmed_at": req.confirmed_at.isoformat() + "Z" if req.confirmed_at else None,
         "resident": {"id": req.resident.id, "first_name": req.resident.first_name,
-                     "needs": needs_of(req.resident)},
+                     "needs": ride_needs(req)},
     }
 
 
@@ -134,7 +142,7 @@ def stop_dict(s: TripStop) -> dict[str, Any]:
             "planned_departure": iso(s.planned_departure), "request_id": s.request_id,
             "request_state": s.request.state, "locked": s.locked,
             "resident_first_name": s.request.resident.first_name,
-            "needs": needs_of(s.request.resident), "status": status,
+            "needs": ride_needs(s.request), "status": status,
             "request_kind": s.request.kind, "mobility_aids": list(s.request.mobility_aids),
             "passengers": s.request.passengers, "notes": s.request.notes,
             **_resident_phone(s)}
@@ -146,6 +154,13 @@ def _resident_phone(s: TripStop) -> dict[str, Any]:
     if RequestState(req.state) not in COMMITTED or not req.resident.phone:
         return {}
     return {"resident_phone": req.resident.phone}
+
+
+def _volunteer_phone(req: RideRequest, volunteer: Person) -> dict[str, Any]:
+    """The volunteer's phone for the resident, only while the volunteer holds the ride."""
+    if RequestState(req.state) not in COMMITTED or not volunteer.phone:
+        return {}
+    return {"phone": volunteer.phone}
 
 
 def trip_dict(t: Trip) -> dict[str, Any]:

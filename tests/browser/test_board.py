@@ -51,11 +51,14 @@ def test_phone_booking_for_a_new_resident_with_a_login_code(board: Page,
     pick_address(page, "#ph-dropoff", "Evinger Pl", "Evinger Platz")
     page.locator("#phone").get_by_label(DE["booking.tomorrow"]).check()
     page.locator("#ph-time").select_option("15:00")
-    # what the planner and the volunteer must know about her (issue item 1)
-    phone.get_by_label(DE["board.gender"], exact=True).select_option("f")
-    page.locator("#phone").get_by_label("Türkçe").check()
-    phone.get_by_label(DE["board.same_gender"]).select_option("soft")
-    phone.get_by_label(DE["board.help_at_door"]).check()
+    # what the planner and the volunteer must know about her (issue item 1); a new resident's
+    # wishes are her profile's, so the ride's own wishes are not asked
+    new = page.locator("[data-new-resident]")
+    expect(phone.locator("[data-ride-wishes]")).to_be_hidden()
+    new.get_by_label(DE["board.gender"], exact=True).select_option("f")
+    new.get_by_label("Türkçe").check()
+    new.get_by_label(DE["board.same_gender"]).select_option("soft")
+    new.get_by_label(DE["board.help_at_door"]).check()
     page.locator("#phone").get_by_label(DE["need.walker"], exact=True).check()
     shot(page, artifacts, "board-phone-booking-de")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/residents")
@@ -91,6 +94,12 @@ def test_phone_booking_for_a_known_resident_and_assignment_by_hand(board: Page) 
     phone = page.locator("#phone")
     expect(phone.get_by_label(DE["need.walker"], exact=True)).to_be_checked()
     expect(phone.get_by_label(DE["need.wheelchair"], exact=True)).not_to_be_checked()
+    # her wishes (German; a woman preferred) are filled in from her profile for this ride
+    wishes = phone.locator("[data-ride-wishes]")
+    expect(wishes).to_be_visible()
+    expect(wishes.get_by_label(DE["lang.de"])).to_be_checked()
+    expect(wishes.get_by_label(DE["lang.tr"])).not_to_be_checked()
+    expect(wishes.get_by_label(DE["board.same_gender"])).to_have_value("soft")
     phone.get_by_label(DE["booking.passengers"]).select_option("2")
     phone.get_by_label(DE["booking.notes"]).fill("Rollator, 2. Etage, bitte klingeln")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
@@ -101,6 +110,7 @@ def test_phone_booking_for_a_known_resident_and_assignment_by_hand(board: Page) 
     sent = json.loads(booked.value.request.post_data or "{}")
     assert sent["mobility_aids"] == ["walker"]
     assert sent["passengers"] == 2
+    assert (sent["languages"], sent["same_gender"]) == (["de"], "soft")
     stored = booked.value.json()["request"]
     assert stored["mobility_aids"] == ["walker"]
     assert stored["notes"] == "Rollator, 2. Etage, bitte klingeln"

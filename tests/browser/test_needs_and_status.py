@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 
 from dispatch.domain.lifecycle import RequestState
 from dispatch.services.demo import VOLUNTEERS
+from dispatch.services.demo import demo_phone
 from tests.browser.conftest import NewContext
 from tests.browser.conftest import address
 from tests.browser.conftest import api_get
@@ -128,6 +129,7 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     expect(card.locator(".state")).to_have_text(DE["status.offered"])
     expect(card).not_to_contain_text(volunteer_name)
     expect(card.locator(".volunteer-name")).to_have_count(0)
+    expect(card.locator(".call-volunteer")).to_have_count(0)
     expect(card.locator("dd.needs")).to_have_text(DE["need.wheelchair"])
     expect(card.locator("dd.note")).to_have_text(NOTE)
     scroll_to(card)
@@ -174,8 +176,16 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     expect(card.locator(".state")).to_have_text(
         DE["status.accepted"].format(name=volunteer_name))
     expect(card.locator(".state")).to_have_attribute("data-tone", "ok")
+    # and can call the volunteer while the volunteer holds the ride (the office too)
+    call_volunteer = card.locator(".call-volunteer a[href^='tel:']")
+    expect(call_volunteer).to_be_visible()
+    expect(call_volunteer).to_contain_text(volunteer_name)
+    phone = demo_phone(0, [v[0] for v in VOLUNTEERS].index(volunteer_name))  # Eving: first
+    assert call_volunteer.get_attribute("href") == "tel:" + phone.replace(" ", "")
     scroll_to(card)
     shot(page, artifacts, "needs-5-resident-accepted-de")
+    csrf_post(coordinator, f"/api/v1/requests/{request_id}/cancel", {})
+    expect(call_volunteer).to_have_count(0)
 
 
 def _set_language(page: Page, lang: str) -> None:
@@ -517,17 +527,47 @@ def test_office_number_on_the_public_pages_and_a_resident_is_asked_before_loggin
     vpage.wait_for_url(re.compile(r"/$"))  # after the load: the new page's scripts run
 
 
-def test_the_booking_form_shows_her_wishes_from_the_profile(new_context: NewContext) -> None:
-    """Languages and the same-gender wish go with every ride: the form says which, and who
-    changes them."""
+def test_the_booking_form_takes_her_wishes_from_the_profile_for_this_ride(
+        new_context: NewContext, artifacts: Path) -> None:
+    """Languages and the same-gender wish come from her profile; she may change them for one
+    ride: the ride is booked with what the form said, and her profile stays as it was."""
     coordinator, resident, page = _new_resident_logged_in(new_context, "Leyla", "0231 555222")
     person = next(r for r in api_get(coordinator, "/api/v1/residents?q=Leyla")["residents"]
                   if r["first_name"] == "Leyla")
     csrf_patch(coordinator, f"/api/v1/residents/{person['id']}",
-               {"languages": ["tr", "de"], "same_gender": "hard"})
+               {"languages": ["tr", "de"], "same_gender": "hard", "gender": "f"})
     page.reload()
     page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
-    wishes = page.locator("#wishes")
+    wishes = page.locator("#booking [data-ride-wishes]")
     expect(wishes).to_be_visible()
-    expect(wishes).to_have_text(DE["booking.my_wishes"].format(
-        languages=f"{DE['lang.tr']}, {DE['lang.de']}", same=DE["board.same_hard"]))
+    expect(wishes.get_by_label(DE["lang.tr"])).to_be_checked()
+    expect(wishes.get_by_label(DE["lang.de"])).to_be_checked()
+    expect(wishes.get_by_label(DE["lang.ar"])).not_to_be_checked()
+    same = wishes.get_by_label(DE["board.same_gender"])
+    expect(same).to_have_value("hard")
+    scroll_to(wishes)
+    shot(page, artifacts, "wishes-1-resident-form-de")
+
+    # for this ride anyone may come, in German
+    same.select_option("none")
+    wishes.get_by_label(DE["lang.tr"]).uncheck()
+    _pick(page, "#dropoff", "Evinger Pl", "Evinger Platz")
+    page.get_by_label(DE["booking.tomorrow"]).check()
+    page.get_by_label(DE["booking.time"], exact=True).select_option("12:00")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
+                              and r.request.method == "POST", timeout=60_000) as booked:
+        page.get_by_role("button", name=DE["booking.submit"]).click()
+    assert booked.value.status == 201, booked.value.text()
+    request_id = booked.value.json()["request"]["id"]
+    stored = api_get(coordinator, f"/api/v1/requests/{request_id}")["request"]
+    assert stored["resident"]["needs"]["languages"] == ["de"]
+    assert stored["resident"]["needs"]["same_gender"] == "none"
+    profile = next(r for r in api_get(coordinator, "/api/v1/residents?q=Leyla")["residents"]
+                   if r["id"] == person["id"])["resident"]
+    assert (profile["languages"], profile["same_gender"]) == (["tr", "de"], "hard")
+    csrf_post(coordinator, f"/api/v1/requests/{request_id}/cancel", {})
+
+    # the next booking starts again from the profile
+    page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
+    expect(wishes.get_by_label(DE["lang.tr"])).to_be_checked()
+    expect(wishes.get_by_label(DE["board.same_gender"])).to_have_value("hard")

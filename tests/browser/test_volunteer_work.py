@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 I18N = Path(__file__).resolve().parents[2] / "pwa" / "static" / "i18n"
 DE = json.loads((I18N / "de.json").read_text(encoding="utf-8"))
+PASSWORD = "karte-karte-karte"
 
 
 def _wait(ctx: Any, request_id: int, states: set[str], timeout_s: float = 60) -> dict[str, Any]:
@@ -148,47 +149,62 @@ def _overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
             and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
 
 
-def _accepted_wheelchair_ride(new_context: NewContext) -> str:
-    """Gertrud (wheelchair) books a ride; the volunteer with a wheelchair place accepts it.
-    Returns that volunteer's e-mail."""
+def _own_volunteer_with_a_trip(new_context: NewContext) -> tuple[str, Any, int]:
+    """A volunteer of the test's own (the demo volunteers' trips are shared with other tests)
+    with one ride, assigned by the office. Returns her e-mail, the office and the ride."""
     coordinator = new_context()
     staff_login(coordinator, "koordination.eving@example.org")
-    gertrud = next(r for r in api_get(coordinator, "/api/v1/residents")["residents"]
-                   if r["first_name"] == "Gertrud")
+    email = f"hedwig.karte.{time.time_ns()}@example.org"
+    hedwig = csrf_post(coordinator, "/api/v1/volunteers", {
+        "first_name": "Hedwig", "last_name": "Karte", "email": email, "password": PASSWORD,
+        "home": address(coordinator, "Evinger Platz"), "quarter": "eving",
+        "vetted_until": (date.today() + timedelta(days=365)).isoformat()})["person"]
+    day = (date.today() + timedelta(days=3)).isoformat()
+    own = new_context()
+    csrf_post(own, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+    csrf_post(own, "/api/v1/me/shifts", {"starts_at": f"{day}T07:00:00",
+                                         "ends_at": f"{day}T19:00:00"})
+    own.close()
+    resident = csrf_post(coordinator, "/api/v1/residents", {
+        "first_name": "Karla", "last_name": "Karte", "quarter": "eving",
+        "home": address(coordinator, "Evinger Berg 1")})["person"]
     rid = csrf_post(coordinator, "/api/v1/requests", {
-        "kind": "ride", "pickup": gertrud["resident"]["home"],
-        "dropoff": address(coordinator, "Evinger Platz"), "mobility_aids": ["wheelchair"],
-        "time": f"{(date.today() + timedelta(days=3)).isoformat()}T09:00:00",
-        "resident_id": gertrud["id"]})["request"]["id"]
-    offered = _wait(coordinator, rid, {"offered"})
-    assert offered["state"] == "offered", offered
-    email = f"{offered['offered_to']['first_name'].lower()}.eving@example.org"
-    driver = new_context()
-    staff_login(driver, email)
-    offer = next(o for o in api_get(driver, "/api/v1/offers")["offers"]
-                 if o["request"]["id"] == rid)
-    csrf_post(driver, f"/api/v1/offers/{offer['id']}/accept", {})
-    return email
+        "kind": "ride", "pickup": resident["resident"]["home"],
+        "dropoff": address(coordinator, "Evinger Platz"), "time": f"{day}T13:00:00",
+        "resident_id": resident["id"]})["request"]["id"]
+    assigned = csrf_post(coordinator, f"/api/v1/requests/{rid}/assign",
+                         {"volunteer_id": hedwig["id"]})["request"]
+    assert assigned["state"] == "accepted", assigned
+    return email, coordinator, rid
 
 
-# the view fitted to a trip is left out here: the demo volunteers share their trips with the
-# other browser tests, so the fitted zoom depends on what those left (see the closing note)
 @pytest.mark.parametrize("with_trip", [False], ids=["whole-quarter"])
 def test_the_volunteer_map_names_streets_at_its_first_view_without_clutter(
         new_context: NewContext, artifacts: Path, with_trip: bool) -> None:
     """At the page's own view on a 390×844 phone (the whole quarter, or fitted to the
     volunteer's trip) the map shows street names, none over another, none outside the map;
     still none over another when zoomed in."""
-    email = _accepted_wheelchair_ride(new_context) if with_trip else "jolanta.eving@example.org"
+    email, office, ride = _own_volunteer_with_a_trip(new_context) if with_trip else (
+        "jolanta.eving@example.org", None, None)
     volunteer = new_context()
     staff_login(volunteer, email)
     page = volunteer.new_page()
     page.goto("/app/volunteer?lang=de")
     expect(page.locator("#map .street-label").first).to_be_attached(timeout=30_000)
     if with_trip:  # the view is fitted to the trip, not to the whole quarter (zoom 12)
-        expect(page.locator("#stop-list > li")).not_to_have_count(0)
+        expect(page.locator("#stop-list > li")).to_have_count(2)
         page.wait_for_function("() => Number(document.getElementById('map').dataset.zoom) > 12",
                                timeout=30_000)
+        # both stops of her trip lie inside the map's view
+        inside = page.evaluate("""() => {
+            const box = document.getElementById("map").getBoundingClientRect();
+            return [...document.querySelectorAll("#map .leaflet-overlay-pane .leaflet-interactive")]
+                .map((el) => el.getBoundingClientRect())
+                .filter((r) => r.width < 40 && r.height < 40)  // the points, not the route
+                .map((r) => r.left >= box.left && r.right <= box.right
+                     && r.top >= box.top && r.bottom <= box.bottom);
+        }""")
+        assert inside == [True, True], inside
     shown = page.locator("#map .street-label").filter(visible=True)
     expect(shown.first).to_be_visible()
     labels = _settled_labels(page)
@@ -219,3 +235,5 @@ def test_the_volunteer_map_names_streets_at_its_first_view_without_clutter(
     zoomed = _settled_labels(page)
     assert zoomed
     assert _overlapping(zoomed) == []
+    if office is not None:  # her ride ends with the test
+        csrf_post(office, f"/api/v1/requests/{ride}/cancel", {})

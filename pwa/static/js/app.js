@@ -784,6 +784,12 @@ export function bookingForm(form, p, home) {
       passengers: Number(form.querySelector(`#${p}passengers`)?.value || 1),
       mobility_aids: [...form.querySelectorAll(`[name="${p}aid"]:checked`)].map((el) => el.value),
     };
+    const wishes = form.querySelector("[data-ride-wishes]");
+    if (wishes && !wishes.hidden) {
+      const ticked = [...form.querySelectorAll(`[name="${p}ride-lang"]:checked`)].map((el) => el.value);
+      body.languages = [...new Set([...ticked, ...otherLanguages])];
+      body.same_gender = form.querySelector(`#${p}ride-same`).value;
+    }
     const purpose = form.querySelector(`#${p}purpose`)?.value;
     if (purpose) body.purpose = purpose;
     if (returnSwitch.checked) body.return_after_minutes = Number(form.querySelector(`#${p}return-after`).value);
@@ -815,13 +821,32 @@ export function bookingForm(form, p, home) {
     pickupWarn.hidden = true;
   }
 
-  /** Tick the aids the person is known to use (from their profile); they can untick them. */
-  function setAids(aids) {
-    const wanted = new Set(aids || []);
-    form.querySelectorAll(`[name="${p}aid"]`).forEach((el) => { el.checked = wanted.has(el.value); });
+  /** Languages of the profile that have no box here: they go with the ride unchanged. */
+  let otherLanguages = [];
+
+  /**
+   * Fill in what the person's profile says (aids, languages, same-gender wish); they can
+   * change it for this ride. `profile` null: the defaults of the form.
+   */
+  function setProfile(profile) {
+    const tick = (name, values) => {
+      const wanted = new Set(values);
+      const boxes = [...form.querySelectorAll(`[name="${p}${name}"]`)];
+      boxes.forEach((el) => { el.checked = wanted.has(el.value); });
+      return values.filter((v) => !boxes.some((el) => el.value === v));
+    };
+    tick("aid", profile?.mobility_aids || []);
+    otherLanguages = tick("ride-lang", profile?.languages?.length ? profile.languages : ["de"]);
+    form.querySelector(`#${p}ride-same`).value = profile?.same_gender || "none";
   }
 
-  return { payload, showServerErrors, reset, setAids };
+  /** Show or hide the ride's wishes (hidden: the new profile's wishes are the ride's). */
+  function showWishes(shown) {
+    const wishes = form.querySelector("[data-ride-wishes]");
+    if (wishes) wishes.hidden = !shown;
+  }
+
+  return { payload, showServerErrors, reset, setProfile, showWishes };
 }
 
 /** Show the home address in the form's "from home" option. */

@@ -371,6 +371,7 @@ function fillResidentSelect() {
     ...residents.map((r) => h("option", { value: r.id }, r.display_name || r.first_name)));
   if ([...residentSelect.options].some((o) => o.value === chosen)) residentSelect.value = chosen;
   newResident.hidden = residentSelect.value !== "new";
+  booking.showWishes(residentSelect.value !== "new");
 }
 
 async function loadResidents() {
@@ -402,12 +403,18 @@ function clearPhoneResult() {
   delete phoneResult.dataset.residentId;
 }
 
-residentSelect.addEventListener("change", () => {
-  clearPhoneResult();
+/** The booking form follows the chosen resident: her home, aids and wishes (new: none). */
+function fitFormToResident() {
+  const r = residents.find((x) => String(x.id) === residentSelect.value);
   newResident.hidden = residentSelect.value !== "new";
   showHome(form, selectedHome());
-  const r = residents.find((x) => String(x.id) === residentSelect.value);
-  booking.setAids(r?.resident?.mobility_aids || []);
+  booking.setProfile(r?.resident || null);
+  booking.showWishes(residentSelect.value !== "new");
+}
+
+residentSelect.addEventListener("change", () => {
+  clearPhoneResult();
+  fitFormToResident();
 });
 document.getElementById("ph-first").addEventListener("input", () => {
   if (phoneResult.dataset.residentId) clearPhoneResult();
@@ -475,8 +482,7 @@ form.addEventListener("submit", async (e) => {
     phoneResult.hidden = false;
     booking.reset();
     residentSelect.value = residentId;
-    newResident.hidden = residentSelect.value !== "new";
-    showHome(form, selectedHome());
+    fitFormToResident();
     toast(t("board.booked", { state: t(`state.${r.state}`) }), "ok");
     loadBoard();
   } catch (err) {

@@ -2,7 +2,7 @@
 // resident, copies to a caregiver with her consent. The fields come from _notify.html; the
 // resident and volunteer apps save the person's own settings (PUT /me/notifications), the
 // board a resident's (PUT /residents/<id>/notifications).
-import { ApiError, api, currentLang, fmtWhen, h, serverMessage, t, toast } from "./app.js";
+import { ApiError, api, currentLang, fieldMessages, fmtWhen, h, serverMessage, t, toast } from "./app.js";
 
 /** Every channel the API offers, in the order it uses when a person has chosen none. */
 export const CHANNELS = ["push", "sms", "email"];
@@ -186,8 +186,9 @@ export function notifySettings(root, p, { caregiver = false } = {}) {
     return JSON.stringify(now) !== JSON.stringify(before);
   }
 
-  /** A field's message in the page's language: the server's own words on German pages. */
-  function fieldText(name, msg) {
+  /** A field's message in the page's language: the server's own words on German pages;
+   * `translated`: the message of the field's code (see `fieldMessages`). */
+  function fieldText(name, msg, translated) {
     const text = typeof msg === "string" ? msg : Object.values(msg || {}).join(" ");
     if (currentLang() === "de" && text) return text;
     if (name === "quiet_from" || name === "quiet_until") return t("notify.error_quiet");
@@ -196,19 +197,20 @@ export function notifySettings(root, p, { caregiver = false } = {}) {
     }
     if (name === "caregiver_email") return t("notify.error_email");
     if (name === "channels") return t("notify.error_channels");
-    return t("server.validation_error");
+    return translated || t("server.validation_error");
   }
 
   /** Put the server's messages next to the fields they are about. */
   function showErrors(err) {
     const fields = err instanceof ApiError ? err.fields || {} : {};
+    const translated = fieldMessages(err);
     for (const [name, msg] of Object.entries(fields)) {
       let id = name === "channels" ? "channels" : FIELD_IDS[name];
       // a missing half of the quiet hours: say it at the empty field
       if ((name === "quiet_from" || name === "quiet_until") && Boolean(from.value) !== Boolean(until.value)) {
         id = from.value ? "quiet-until" : "quiet-from";
       }
-      if (id) setError(id, fieldText(name, msg));
+      if (id) setError(id, fieldText(name, msg, translated[name]));
     }
     const formError = $("form-error");
     if (formError) {

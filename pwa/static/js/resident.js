@@ -31,20 +31,9 @@ function openBooking(which) {
   heading.dataset.i18n = which === "escort" ? "resident.booking_escort" : "resident.booking_ride";
   heading.textContent = t(heading.dataset.i18n);
   section.hidden = false;
-  booking.setAids(person?.resident?.mobility_aids);
-  showWishes(person?.resident);
+  booking.setProfile(person?.resident);
   heading.focus();
   section.scrollIntoView({ block: "start" });
-}
-
-/** Her wishes that go with every ride (from her profile; the office changes them). */
-function showWishes(profile) {
-  const out = document.getElementById("wishes");
-  if (!out || !profile) return;
-  const languages = (profile.languages || []).map((code) => tOr(`lang.${code}`, code)).join(", ");
-  out.textContent = t("booking.my_wishes", { languages: languages || "–",
-    same: t(`board.same_${profile.same_gender || "none"}`) });
-  out.hidden = false;
 }
 
 function closeBooking() {
@@ -216,6 +205,8 @@ function requestCard(r) {
     h("p", { class: "state", "data-state": r.state, "data-tone": status.tone, text: status.text }),
     status.call ? callOffice() : null,
     facts,
+    volunteer?.phone ? h("p", { class: "call-volunteer" },
+      callLink(volunteer.phone, volunteer.first_name)) : null,
     r.reason ? h("p", { class: "reason", dir: "auto", text: reasonText(r.reason) }) : null,
     actions);
 }
