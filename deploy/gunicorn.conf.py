@@ -42,7 +42,10 @@ os.environ.setdefault("DISPATCH_PROXIES", "1")
 # bookings of one quarter-day queue for its plan lock holding a connection: more than 5 + 10,
 # but mind PostgreSQL's max_connections (100): 2 processes x (20 + 10) + the worker fit
 os.environ.setdefault("DISPATCH_DB_POOL_SIZE", "20")
-os.environ.setdefault("DISPATCH_DB_POOL_TIMEOUT_S", "50")
+# overload: a request that waits this long for a connection (or, on PostgreSQL, for its
+# quarter-day's plan lock: DISPATCH_PLAN_LOCK_WAIT_S) answers 503 "busy" with Retry-After,
+# well before nginx's proxy_read_timeout (60 s) would answer 504
+os.environ.setdefault("DISPATCH_DB_POOL_TIMEOUT_S", "20")
 
 
 def post_worker_init(worker: Any) -> None:

@@ -85,3 +85,15 @@ class LikelyDuplicate(DispatchError):
 
     code = "likely_duplicate"
     status = 409
+
+
+BUSY_DE = ("Der Dienst ist gerade stark ausgelastet. Bitte versuchen Sie es in einer Minute "
+           "noch einmal.")
+
+
+class Busy(DispatchError):
+    """Overload: the change waited too long for its turn (try again in a moment)."""
+
+    code = "busy"
+    status = 503
+    retry_after_s = 30

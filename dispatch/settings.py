@@ -187,6 +187,9 @@ class Settings:
     #: (``DISPATCH_DB_POOL_TIMEOUT_S``)
     db_pool_size: int = 0
     db_pool_timeout_s: int = 30
+    #: how long a change waits for its quarter-day's plan lock before "busy" (503) on
+    #: PostgreSQL (``DISPATCH_PLAN_LOCK_WAIT_S``; 0: as long as it takes)
+    plan_lock_wait_s: int = 20
 
     def quarter(self, slug: str) -> QuarterConfig:
         """The quarter with this slug, or KeyError."""
@@ -395,6 +398,8 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
         socketio_channel=env.get("DISPATCH_SOCKETIO_CHANNEL") or "flask-socketio",
         db_pool_size=_count(env, "DISPATCH_DB_POOL_SIZE", 200),
         db_pool_timeout_s=_count(env, "DISPATCH_DB_POOL_TIMEOUT_S", 600) or 30,
+        plan_lock_wait_s=_count(env, "DISPATCH_PLAN_LOCK_WAIT_S", 600)
+        if "DISPATCH_PLAN_LOCK_WAIT_S" in env else 20,
         service=service,
         routing=routing,
         quarters=quarters,

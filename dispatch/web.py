@@ -17,6 +17,7 @@ from dispatch.extensions import login_manager
 from dispatch.extensions import migrate
 from dispatch.extensions import socketio
 from dispatch.services.clock import set_zone
+from dispatch.services.plan_day import set_lock_wait
 from dispatch.settings import KNOWN_SECRETS
 from dispatch.settings import PROJECT_ROOT
 from dispatch.settings import load_settings
@@ -71,11 +72,14 @@ def build_app(config: Mapping[str, Any]) -> Flask:
             pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size // 2,
             pool_timeout=settings.db_pool_timeout_s)
     db.init_app(app)
+    set_lock_wait(settings.plan_lock_wait_s)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     _init_login(app)
     from dispatch.extensions import limiter
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    # the installation's own counters on a shared Redis (its Socket.IO channel names it)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", settings.socketio_channel)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # Redis away: limits in memory
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

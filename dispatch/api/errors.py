@@ -12,6 +12,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from dispatch.errors import BUSY_DE
+from dispatch.errors import Busy
 from dispatch.errors import DispatchError
 from dispatch.field_messages import code_of
 
@@ -75,12 +77,16 @@ def register_error_handlers(app: Flask) -> None:
     app.config.update(HTTP_ERROR_SCHEMA=ERROR_SCHEMA, VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA)
 
     @app.errorhandler(DispatchError)
-    def _dispatch_error(exc: DispatchError) -> tuple[dict[str, Any], int]:
+    def _dispatch_error(exc: DispatchError) -> tuple[dict[str, Any], int, dict[str, str]]:
         from dispatch.extensions import db
 
         db.session.rollback()
         fields = exc.details.pop("fields", None) if exc.details else None
-        return envelope(exc.status, exc.code, exc.message, fields, **exc.details)
+        body, status = envelope(exc.status, exc.code, exc.message, fields, **exc.details)
+        if isinstance(exc, Busy):
+            app.logger.warning("a change waited too long for its plan lock: answered 503")
+            return body, status, {"Retry-After": str(exc.retry_after_s)}
+        return body, status, {}
 
     if isinstance(app, APIFlask):
         @app.error_processor
@@ -116,9 +122,8 @@ def register_error_handlers(app: Flask) -> None:
 
         app.logger.warning("database pool exhausted: answered 503")
         db.session.rollback()
-        body, status = envelope(503, "busy", "Der Dienst ist gerade stark ausgelastet. Bitte "
-                                             "versuchen Sie es in einer Minute noch einmal.")
-        return body, status, {"Retry-After": "30"}
+        body, status = envelope(503, Busy.code, BUSY_DE)
+        return body, status, {"Retry-After": str(Busy.retry_after_s)}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:

@@ -29,12 +29,15 @@ from typing import ParamSpec
 from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dispatch.errors import BUSY_DE
+from dispatch.errors import Busy
 from dispatch.errors import Conflict
 from dispatch.errors import PlanBroken
 from dispatch.extensions import db
@@ -55,6 +58,9 @@ _HELD = "dispatch_locked_days"
 #: PostgreSQL error codes of a lost race: deadlock, serialisation failure, lock not available,
 #: unique violation.
 _RACE_SQLSTATES = {"40P01", "40001", "55P03", "23505"}
+LOCK_NOT_AVAILABLE = "55P03"
+#: seconds a writer waits for a day's lock on PostgreSQL (``set_lock_wait``; 0: no limit)
+_lock_wait_s = [20]
 _depth: ContextVar[int] = ContextVar("plan_writer_depth", default=0)
 
 
@@ -91,14 +97,36 @@ def lock_days(keys: Iterable[DayKey]) -> dict[DayKey, int]:
     return held
 
 
+def set_lock_wait(seconds: int) -> None:
+    """How long a writer waits for a quarter-day's lock on PostgreSQL before :class:`Busy`
+    (0: as long as it takes); from ``Settings.plan_lock_wait_s``."""
+    _lock_wait_s[0] = seconds
+
+
 def _raise_version(key: DayKey) -> int:
     quarter, day = key
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
     upsert = insert(PlanDay).values(quarter_slug=quarter, service_day=day, version=1)
     upsert = upsert.on_conflict_do_update(
         index_elements=[PlanDay.quarter_slug, PlanDay.service_day],
         set_={"version": PlanDay.version + 1})
-    return int(db.session.execute(upsert.returning(PlanDay.version)).scalar_one())
+    if not (postgres and _lock_wait_s[0]):
+        return int(db.session.execute(upsert.returning(PlanDay.version)).scalar_one())
+    # overload: a writer that waits longer than this for its turn answers "busy" (503), so a
+    # queue behind one day's lock stays bounded instead of running into the proxy's timeout
+    db.session.execute(text(f"SET LOCAL lock_timeout = '{_lock_wait_s[0]}s'"))
+    try:
+        version = int(db.session.execute(upsert.returning(PlanDay.version)).scalar_one())
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        db.session.rollback()
+        log.warning("waited %d s for the plan lock of %s %s: busy", _lock_wait_s[0], quarter,
+                    day.date())
+        raise Busy(BUSY_DE) from exc
+    db.session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+    return version
 
 
 def versions(keys: Iterable[DayKey]) -> dict[DayKey, int]:

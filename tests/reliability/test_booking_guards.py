@@ -157,3 +157,47 @@ def test_double_bookings_are_stopped_on_a_live_server(app: Flask, database_url: 
     with app.app_context():
         keys = db.session.scalars(select(IdempotencyKey.key).order_by(IdempotencyKey.key)).all()
     assert keys == ["queued-0001", "queued-0002"]
+
+
+@pytest.mark.postgres
+def test_a_booking_that_waits_too_long_for_its_day_is_busy_and_books_nothing(
+        pg_app: Flask, pg_database_url: str, street_network: Any) -> None:
+    """Overload on PostgreSQL: a booking whose quarter-day stays locked longer than
+    ``DISPATCH_PLAN_LOCK_WAIT_S`` answers 503 "busy" with Retry-After at once after that wait
+    (not after the proxy's timeout), stores nothing, and books fine once the day is free."""
+    from sqlalchemy import text
+
+    with pg_app.app_context():
+        coord = make_staff(Role.COORDINATOR, "eving")
+        make_volunteer(shift=(tomorrow_at(7), tomorrow_at(18)))
+        resident = make_resident()
+        db.session.commit()
+        coord_email, resident_id = coord.email, resident.id
+        engine = db.engine
+    with running_server(pg_database_url, env={"DISPATCH_PLAN_LOCK_WAIT_S": "2"}) as base:
+        office = Session(base)
+        office.login(coord_email, PASSWORD)
+        first = office.post("/api/v1/requests", ride(tomorrow_at(9), resident_id=resident_id))
+        assert first.status_code == 201, first.text
+        holder = engine.connect()
+        held = holder.begin()
+        try:  # another writer holds the day (a long re-plan, a queue of bookings)
+            assert holder.execute(text(
+                "SELECT version FROM plan_days WHERE quarter_slug = 'eving' "
+                "AND service_day = :day FOR UPDATE"), {"day": tomorrow_at(0)}).first()
+            t0 = time.monotonic()
+            busy = office.post("/api/v1/requests", ride(tomorrow_at(14),
+                                                        resident_id=resident_id))
+            waited = time.monotonic() - t0
+        finally:
+            held.rollback()
+            holder.close()
+        assert busy.status_code == 503, busy.text
+        assert busy.json()["error"]["code"] == "busy"
+        assert busy.json()["error"]["message"].startswith("Der Dienst ist gerade stark")
+        assert busy.headers["Retry-After"] == "30"
+        assert 2 <= waited < 10, waited
+        assert _rides(pg_app, resident_id) == 1
+        again = office.post("/api/v1/requests", ride(tomorrow_at(14), resident_id=resident_id))
+        assert again.status_code == 201, again.text
+        assert _rides(pg_app, resident_id) == 2

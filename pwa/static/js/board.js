@@ -222,13 +222,19 @@ function tripCard(trip) {
 const openWeeks = new Set();
 
 /** A volunteer's next seven days: the shifts and the count of trips of each day. */
+/** A day's shifts as "07:00–19:00, ..." (each range left to right, also in Arabic). */
+function shiftRanges(shifts) {
+  if (!shifts.length) return [t("board.week_no_shift")];
+  return shifts.flatMap(([a, b], i) => [i ? ", " : null,
+    h("bdi", { dir: "ltr", text: `${fmtTime(a)}–${fmtTime(b)}` })].filter(Boolean));
+}
+
 function weekOf(v) {
   const days = v.week || [];
   const list = days.length
     ? h("ul", { class: "week-days" }, ...days.map((d) => h("li", { "data-day": d.day },
       h("strong", { text: fmtDay(d.day) }), " ",
-      h("span", { class: "shifts", text: d.shifts.map(([a, b]) => `${fmtTime(a)}–${fmtTime(b)}`).join(", ")
-        || t("board.week_no_shift") }), " ",
+      h("span", { class: "shifts" }, ...shiftRanges(d.shifts)), " ",
       h("span", { class: "trips", text: t("board.trip_count", { n: d.trips }) }))))
     : h("p", { class: "empty", text: t("board.week_empty") });
   const box = h("details", { class: "week", "data-week-of": v.id },
