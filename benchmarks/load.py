@@ -249,9 +249,9 @@ class Run:
     booked_by: dict[int, int] = field(default_factory=dict)  # request id -> resident client
     booking_status: Counter[int] = field(default_factory=Counter)
     accept_status: Counter[int] = field(default_factory=Counter)
-    #: requests whose accept answered 200 (their resident: ``booked_by``, known once the
-    #: booking's own answer is in, which may come after the accept's on a busy machine)
-    accepted: set[int] = field(default_factory=set)
+    #: request id -> its resident's person id, for each accept that answered 200 (from the
+    #: offer itself: the booking's own answer may come later on a busy machine, or be lost)
+    accepted: dict[int, int] = field(default_factory=dict)
     offered_now: set[int] = field(default_factory=set)  # requests offered by their booking
     exceptions: Counter[str] = field(default_factory=Counter)
     late: int = 0  # bookings that started more than 1 s after their slot
@@ -284,7 +284,7 @@ async def _accept(run: Run, c: Client, offer: dict[str, Any]) -> None:
     run.accept_status[status] += 1
     if status == 200:
         rid = int(offer["request"]["id"])
-        run.accepted.add(rid)
+        run.accepted[rid] = int(offer["request"]["resident"]["id"])
 
 
 async def book_for(clients: dict[str, list[Client]], pop: Population, *, rate: float,
@@ -377,10 +377,9 @@ def _accepted_seen(c: Client, rid: int) -> bool:
 
 
 def _missing_accepts(clients: dict[str, list[Client]], run: Run) -> tuple[list[int], list[int]]:
-    residents = {c.index: c for c in clients["resident"]}
-    missing_res = [rid for rid in run.accepted
-                   if run.booked_by.get(rid) not in residents
-                   or not _accepted_seen(residents[run.booked_by[rid]], rid)]
+    residents = {c.person_id: c for c in clients["resident"]}
+    missing_res = [rid for rid, person in run.accepted.items()
+                   if person not in residents or not _accepted_seen(residents[person], rid)]
     missing_board = [rid for rid in run.accepted
                      if not all(_accepted_seen(c, rid) for c in clients["coordinator"])]
     return missing_res, missing_board

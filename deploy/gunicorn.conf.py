@@ -46,6 +46,9 @@ os.environ.setdefault("DISPATCH_DB_POOL_SIZE", "20")
 # quarter-day's plan lock: DISPATCH_PLAN_LOCK_WAIT_S) answers 503 "busy" with Retry-After,
 # well before nginx's proxy_read_timeout (60 s) would answer 504
 os.environ.setdefault("DISPATCH_DB_POOL_TIMEOUT_S", "20")
+# the work of a request is CPU-bound on one interpreter: a few at once, the others wait for
+# their turn (up to DISPATCH_ADMISSION_WAIT_S, 10 s) and then answer 503 "busy"
+os.environ.setdefault("DISPATCH_MAX_ACTIVE_REQUESTS", "8")
 
 
 def post_worker_init(worker: Any) -> None:

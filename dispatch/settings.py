@@ -190,6 +190,10 @@ class Settings:
     #: how long a change waits for its quarter-day's plan lock before "busy" (503) on
     #: PostgreSQL (``DISPATCH_PLAN_LOCK_WAIT_S``; 0: as long as it takes)
     plan_lock_wait_s: int = 20
+    #: API requests of a process that work at once (``DISPATCH_MAX_ACTIVE_REQUESTS``; 0: no
+    #: limit) and how long another waits for its turn before "busy" (``DISPATCH_ADMISSION_WAIT_S``)
+    max_active_requests: int = 0
+    admission_wait_s: int = 10
 
     def quarter(self, slug: str) -> QuarterConfig:
         """The quarter with this slug, or KeyError."""
@@ -400,6 +404,8 @@ def load_settings(root: Path = PROJECT_ROOT, env: Mapping[str, str] | None = Non
         db_pool_timeout_s=_count(env, "DISPATCH_DB_POOL_TIMEOUT_S", 600) or 30,
         plan_lock_wait_s=_count(env, "DISPATCH_PLAN_LOCK_WAIT_S", 600)
         if "DISPATCH_PLAN_LOCK_WAIT_S" in env else 20,
+        max_active_requests=_count(env, "DISPATCH_MAX_ACTIVE_REQUESTS", 1000),
+        admission_wait_s=_count(env, "DISPATCH_ADMISSION_WAIT_S", 600) or 10,
         service=service,
         routing=routing,
         quarters=quarters,

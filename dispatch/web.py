@@ -101,6 +101,9 @@ def build_app(config: Mapping[str, Any]) -> Flask:
     from dispatch.api import register_api
 
     register_api(app)
+    from dispatch.api.admission import init_admission
+
+    init_admission(app, settings.max_active_requests, settings.admission_wait_s)
     from dispatch.security_headers import install_security_headers
 
     install_security_headers(app)

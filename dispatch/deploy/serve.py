@@ -51,7 +51,7 @@ def _get(url: str, timeout: float = 3) -> int:
 
 def render_nginx(prefix: Path, *, listen: str, web_ports: list[int]) -> Path:
     """Write ``nginx.conf`` and ``site.conf`` for this set under ``prefix``; return the first."""
-    upstreams = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=3s;"
+    upstreams = "\n".join(f"    server 127.0.0.1:{p} max_fails=0;"
                           for p in web_ports)
     site = (DEPLOY / "nginx" / "site.conf.template").read_text()
     for key, value in {"LISTEN": listen, "UPSTREAMS": upstreams,

@@ -201,3 +201,53 @@ def test_a_booking_that_waits_too_long_for_its_day_is_busy_and_books_nothing(
         again = office.post("/api/v1/requests", ride(tomorrow_at(14), resident_id=resident_id))
         assert again.status_code == 201, again.text
         assert _rides(pg_app, resident_id) == 2
+
+
+@pytest.mark.postgres
+def test_requests_beyond_the_working_slots_wait_their_turn_then_are_busy(
+        pg_app: Flask, pg_database_url: str, street_network: Any) -> None:
+    """With one working slot per process (``DISPATCH_MAX_ACTIVE_REQUESTS=1``), a request that
+    finds it taken waits ``DISPATCH_ADMISSION_WAIT_S`` and answers 503 busy; health checks are
+    not held up; once the slot is free everything answers again."""
+    from sqlalchemy import text
+
+    with pg_app.app_context():
+        coord = make_staff(Role.COORDINATOR, "eving")
+        make_volunteer(shift=(tomorrow_at(7), tomorrow_at(18)))
+        resident = make_resident()
+        db.session.commit()
+        coord_email, resident_id = coord.email, resident.id
+        engine = db.engine
+    env = {"DISPATCH_MAX_ACTIVE_REQUESTS": "1", "DISPATCH_ADMISSION_WAIT_S": "1",
+           "DISPATCH_PLAN_LOCK_WAIT_S": "8"}
+    with running_server(pg_database_url, env=env) as base:
+        office = Session(base)
+        office.login(coord_email, PASSWORD)
+        assert office.post("/api/v1/requests", ride(
+            tomorrow_at(9), resident_id=resident_id)).status_code == 201
+        holder = engine.connect()
+        held = holder.begin()
+        slow: list[requests.Response] = []
+        try:  # a booking waits for its day and holds the only slot meanwhile
+            holder.execute(text("SELECT version FROM plan_days WHERE quarter_slug = 'eving' "
+                                "AND service_day = :day FOR UPDATE"), {"day": tomorrow_at(0)})
+            booking = threading.Thread(target=lambda: slow.append(office.post(
+                "/api/v1/requests", ride(tomorrow_at(14), resident_id=resident_id))))
+            booking.start()
+            time.sleep(1.0)  # the booking has the slot and waits for the lock
+            t0 = time.monotonic()
+            turned_away = office.get("/api/v1/me")
+            waited = time.monotonic() - t0
+            assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        finally:
+            held.rollback()
+            holder.close()
+        booking.join(60)
+        assert turned_away.status_code == 503, turned_away.text
+        assert turned_away.json()["error"]["code"] == "busy"
+        assert turned_away.headers["Retry-After"] == "30"
+        assert 1 <= waited < 5, waited
+        assert len(slow) == 1, "the waiting booking got no answer"
+        assert slow[0].status_code == 201, slow[0].text
+        assert office.get("/api/v1/me").status_code == 200
+        assert _rides(pg_app, resident_id) == 2
