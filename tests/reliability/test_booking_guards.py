@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import Connection
+from sqlalchemy import Engine
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from dispatch.extensions import db
 from dispatch.models import IdempotencyKey
@@ -159,21 +162,30 @@ def test_double_bookings_are_stopped_on_a_live_server(app: Flask, database_url: 
     assert keys == ["queued-0001", "queued-0002"]
 
 
+def _office_and_resident(app: Flask) -> tuple[str, int, Engine]:
+    """A coordinator's e-mail, a resident and the database engine (a volunteer on shift)."""
+    with app.app_context():
+        coord = make_staff(Role.COORDINATOR, "eving")
+        make_volunteer(shift=(tomorrow_at(7), tomorrow_at(18)))
+        resident = make_resident()
+        db.session.commit()
+        return coord.email, resident.id, db.engine
+
+
+def _hold_the_day(holder: Connection) -> None:
+    """Lock tomorrow's plan of Eving from another connection (as a long writer would)."""
+    assert holder.execute(text("SELECT version FROM plan_days WHERE quarter_slug = 'eving' "
+                               "AND service_day = :day FOR UPDATE"),
+                          {"day": tomorrow_at(0)}).first()
+
+
 @pytest.mark.postgres
 def test_a_booking_that_waits_too_long_for_its_day_is_busy_and_books_nothing(
         pg_app: Flask, pg_database_url: str, street_network: Any) -> None:
     """Overload on PostgreSQL: a booking whose quarter-day stays locked longer than
     ``DISPATCH_PLAN_LOCK_WAIT_S`` answers 503 "busy" with Retry-After at once after that wait
     (not after the proxy's timeout), stores nothing, and books fine once the day is free."""
-    from sqlalchemy import text
-
-    with pg_app.app_context():
-        coord = make_staff(Role.COORDINATOR, "eving")
-        make_volunteer(shift=(tomorrow_at(7), tomorrow_at(18)))
-        resident = make_resident()
-        db.session.commit()
-        coord_email, resident_id = coord.email, resident.id
-        engine = db.engine
+    coord_email, resident_id, engine = _office_and_resident(pg_app)
     with running_server(pg_database_url, env={"DISPATCH_PLAN_LOCK_WAIT_S": "2"}) as base:
         office = Session(base)
         office.login(coord_email, PASSWORD)
@@ -182,9 +194,7 @@ def test_a_booking_that_waits_too_long_for_its_day_is_busy_and_books_nothing(
         holder = engine.connect()
         held = holder.begin()
         try:  # another writer holds the day (a long re-plan, a queue of bookings)
-            assert holder.execute(text(
-                "SELECT version FROM plan_days WHERE quarter_slug = 'eving' "
-                "AND service_day = :day FOR UPDATE"), {"day": tomorrow_at(0)}).first()
+            _hold_the_day(holder)
             t0 = time.monotonic()
             busy = office.post("/api/v1/requests", ride(tomorrow_at(14),
                                                         resident_id=resident_id))
@@ -209,15 +219,7 @@ def test_requests_beyond_the_working_slots_wait_their_turn_then_are_busy(
     """With one working slot per process (``DISPATCH_MAX_ACTIVE_REQUESTS=1``), a request that
     finds it taken waits ``DISPATCH_ADMISSION_WAIT_S`` and answers 503 busy; health checks are
     not held up; once the slot is free everything answers again."""
-    from sqlalchemy import text
-
-    with pg_app.app_context():
-        coord = make_staff(Role.COORDINATOR, "eving")
-        make_volunteer(shift=(tomorrow_at(7), tomorrow_at(18)))
-        resident = make_resident()
-        db.session.commit()
-        coord_email, resident_id = coord.email, resident.id
-        engine = db.engine
+    coord_email, resident_id, engine = _office_and_resident(pg_app)
     env = {"DISPATCH_MAX_ACTIVE_REQUESTS": "1", "DISPATCH_ADMISSION_WAIT_S": "1",
            "DISPATCH_PLAN_LOCK_WAIT_S": "8"}
     with running_server(pg_database_url, env=env) as base:
@@ -229,8 +231,7 @@ def test_requests_beyond_the_working_slots_wait_their_turn_then_are_busy(
         held = holder.begin()
         slow: list[requests.Response] = []
         try:  # a booking waits for its day and holds the only slot meanwhile
-            holder.execute(text("SELECT version FROM plan_days WHERE quarter_slug = 'eving' "
-                                "AND service_day = :day FOR UPDATE"), {"day": tomorrow_at(0)})
+            _hold_the_day(holder)
             booking = threading.Thread(target=lambda: slow.append(office.post(
                 "/api/v1/requests", ride(tomorrow_at(14), resident_id=resident_id))))
             booking.start()
