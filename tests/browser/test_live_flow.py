@@ -281,7 +281,7 @@ def test_cancel_and_book_again(new_context: NewContext) -> None:
     expect(page.locator("html")).to_have_attribute("lang", own)
     with page.expect_response(lambda r: r.url.endswith("/api/v1/me")
                               and r.request.method == "PATCH") as patch:
-        page.get_by_label(CATALOGUES[own]["common.language"]).select_option("pl")
+        page.locator(".lang-switch").get_by_label(CATALOGUES[own]["common.language"]).select_option("pl")
     assert patch.value.ok
     expect(page.locator("html")).to_have_attribute("lang", "pl")
     expect(page.locator("#greeting")).to_have_text(
@@ -289,7 +289,7 @@ def test_cancel_and_book_again(new_context: NewContext) -> None:
     page.goto("/app/resident")
     expect(page.locator("html")).to_have_attribute("lang", "pl")
     assert resident.request.get("/api/v1/me").json()["person"]["ui_language"] == "pl"
-    page.get_by_label(CATALOGUES["pl"]["common.language"]).select_option("de")
+    page.locator(".lang-switch").get_by_label(CATALOGUES["pl"]["common.language"]).select_option("de")
     expect(page.locator("html")).to_have_attribute("lang", "de")
     hit = resident.request.get("/api/v1/addresses?q=Evinger Markt").json()["results"][0]
     created = csrf_post(resident, "/api/v1/requests", {
