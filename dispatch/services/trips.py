@@ -46,6 +46,11 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
         raise NotFound("Diesen Halt gibt es nicht mehr.")
     req = stop.request
     state = RequestState(req.state)
+    if _already_reported(stop, state, action):
+        # the same report again (a queued report sent again after its answer was lost):
+        # nothing changes, and it is not refused
+        commit()
+        return stop
     now = local_now()
     # told once: the first "on the way", the first "arrived"
     first = (state == RequestState.ACCEPTED if action == "on_the_way"
@@ -89,6 +94,20 @@ def stop_action(actor: Person, stop_id: int, action: str) -> TripStop:
     request_changed(req)
     commit()
     return stop
+
+
+def _already_reported(stop: TripStop, state: RequestState, action: str) -> bool:
+    """Whether this stop's report ``action`` has been recorded already."""
+    pickup = stop.kind == StopKind.PICKUP
+    if action == "arrived":
+        return stop.arrived_at is not None
+    if action == "picked_up":
+        return pickup and stop.done_at is not None and state != RequestState.NO_SHOW
+    if action == "dropped_off":
+        return not pickup and stop.done_at is not None
+    if action == "no_show":
+        return pickup and state == RequestState.NO_SHOW
+    return False
 
 
 def _expect(stop: TripStop, kind: StopKind, action: str) -> None:

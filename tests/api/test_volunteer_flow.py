@@ -60,6 +60,10 @@ def test_stop_reports_move_the_request_to_completed(quarter: Quarter) -> None:
         res = vol.post(f"/api/v1/stops/{stop}/{action}")
         assert res.status_code == 200, res.get_json()
         assert res.get_json()["request"]["state"] == state
+        # the same report sent again (a queued one whose answer was lost) changes nothing
+        again = vol.post(f"/api/v1/stops/{stop}/{action}")
+        assert again.status_code == 200, again.get_json()
+        assert again.get_json()["request"]["state"] == state
     assert resident.get(f"/api/v1/requests/{rid}").get_json()["request"]["state"] == "completed"
     # the other volunteer may not report on this trip
     other = quarter.staff(next(v for v in quarter.volunteers if v.id != vid))
