@@ -246,7 +246,6 @@ class Run:
 
     booked: dict[int, float] = field(default_factory=dict)  # request id -> POST start
     booked_committed: dict[int, float] = field(default_factory=dict)  # id -> 201 received
-    booked_by: dict[int, int] = field(default_factory=dict)  # request id -> resident client
     booking_status: Counter[int] = field(default_factory=Counter)
     accept_status: Counter[int] = field(default_factory=Counter)
     #: request id -> its resident's person id, for each accept that answered 200 (from the
@@ -270,7 +269,6 @@ async def _book(run: Run, c: Client, body: dict[str, Any]) -> None:
         rid = int(data["request"]["id"])
         run.booked[rid] = t0
         run.booked_committed[rid] = time.perf_counter()
-        run.booked_by[rid] = c.index
         if data["request"]["state"] == "offered":
             run.offered_now.add(rid)
 

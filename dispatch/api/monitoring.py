@@ -60,9 +60,8 @@ def monitoring_csv(query: dict[str, Any]) -> Response:
     """The same figures as CSV (semicolon, decimal comma): one line per period and figure."""
     report = _report(query)
     last = report.end - timedelta(days=1)
-    name = f"monitoring-{report.quarter}-{report.start:%Y%m%d}-{last:%Y%m%d}.csv"
-    return Response("\ufeff" + to_csv(report), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _csv_download(to_csv(report),
+                         f"monitoring-{report.quarter}-{report.start:%Y%m%d}-{last:%Y%m%d}.csv")
 
 
 @bp.get("/api/v1/monitoring/mileage.csv")
@@ -73,8 +72,13 @@ def mileage_export(query: dict[str, Any]) -> Response:
     quarter = report_quarter(me(), query.get("quarter"), settings())
     start, end = _range(query)
     items = build_mileage(quarter, start, end, settings(), local_now())
-    name = f"kilometer-{quarter}-{start:%Y%m%d}-{end - timedelta(days=1):%Y%m%d}.csv"
-    return Response("\ufeff" + mileage_csv(items), mimetype="text/csv",
+    return _csv_download(mileage_csv(items),
+                         f"kilometer-{quarter}-{start:%Y%m%d}-{end - timedelta(days=1):%Y%m%d}.csv")
+
+
+def _csv_download(text: str, name: str) -> Response:
+    """A CSV file to save (with a byte-order mark, so spreadsheet programs read UTF-8)."""
+    return Response("\ufeff" + text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
