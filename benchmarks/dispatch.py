@@ -40,8 +40,10 @@ from tests.factories import make_resident  # noqa: E402
 from tests.factories import make_staff  # noqa: E402
 from tests.factories import make_volunteer  # noqa: E402
 from tests.invariants import violations  # noqa: E402
+from tests.live import PROCESSES  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 from tests.live import Session  # noqa: E402
+from tests.live import cpu_seconds  # noqa: E402
 from tests.live import running_server  # noqa: E402
 from tests.live import server_exceptions  # noqa: E402
 from tests.quarter import tomorrow_at  # noqa: E402
@@ -142,6 +144,7 @@ class Run:
     unplaced: int = 0
     lost_offers: int = 0
     seconds: float = 0.0
+    server_cpu_s: float = 0.0
     exceptions: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,6 +163,9 @@ class Run:
                 "p50_ms": q(statistics.median(ms)) if ms else None,
                 "p95_ms": q(_pct(ms, 0.95)) if ms else None,
                 "max_ms": q(max(ms)) if ms else None, "seconds": round(self.seconds, 2),
+                # the server's CPU per booking with its cancel: one process serves at most
+                # 1000 / this many of them a second, whatever the concurrency
+                "server_cpu_ms_per_booking": round(self.server_cpu_s * 1000 / n, 1) if n else None,
                 "bookings_per_s": round(n / self.seconds, 2) if self.seconds else None,
                 "offered_per_s": round(len(ms) / self.seconds, 2) if self.seconds else None,
                 "server_exceptions": self.exceptions}
@@ -190,10 +196,11 @@ def _book(run: Run, watch: OfferWatch, resident: Session, body: dict[str, object
 
 
 def _bookings(run: Run, watch: OfferWatch, residents: list[Session],
-              bodies: list[dict[str, object]], log: Path) -> Run:
+              bodies: list[dict[str, object]], log: Path, server_pid: int) -> Run:
     """Book every body, ``run.concurrency`` at a time (1: one after the other); note the
-    exceptions the server logged meanwhile."""
+    exceptions the server logged meanwhile and the CPU it used."""
     log_from = log.stat().st_size
+    cpu0 = cpu_seconds(server_pid)
     t0 = time.perf_counter()
     if run.concurrency <= 1:
         for i, body in enumerate(bodies):
@@ -205,6 +212,7 @@ def _bookings(run: Run, watch: OfferWatch, residents: list[Session],
             for job in jobs:
                 job.result()
     run.seconds = time.perf_counter() - t0
+    run.server_cpu_s = cpu_seconds(server_pid) - cpu0
     run.exceptions = server_exceptions(log, log_from)
     return run
 
@@ -223,6 +231,7 @@ def main() -> None:
     app = make_app(url)
     people = _setup(app, rng)
     with running_server(url, log=tmp / "server.log") as base:
+        pid = PROCESSES[base].pid
         coord = Session(base)
         coord.login(str(people["coord"]), PASSWORD)
         board = LiveClient(coord).connect()
@@ -247,7 +256,7 @@ def main() -> None:
         watch = OfferWatch(clients)
         sequential = _bookings(Run("sequential", 1), watch, residents,
                                [_ride(rng, (i * 7) % 600) for i in range(args.bookings)],
-                               tmp / "server.log")
+                               tmp / "server.log", pid)
         assert sequential.offer_ms, "no booking was offered"
         assert not sequential.lost_offers, "offer never arrived"
         after_sequential = len(violations(app))
@@ -255,7 +264,7 @@ def main() -> None:
         if args.concurrency > 1:
             runs.append(_bookings(Run("concurrent", args.concurrency), watch, residents,
                                   [_ride(rng, (i * 7 + 3) % 600)
-                                   for i in range(args.bookings)], tmp / "server.log"))
+                                   for i in range(args.bookings)], tmp / "server.log", pid))
         watch.close()
 
         floor_ms: list[float] = []
@@ -291,13 +300,15 @@ def main() -> None:
         "floor_p50_ms": round(statistics.median(floor_ms), 1),
         "floor_p95_ms": round(_pct(floor_ms, 0.95), 1),
         "sequential_bookings_per_s": sequential.line()["bookings_per_s"],
-        "sequential_offered_per_s": sequential.line()["offered_per_s"]}
+        "sequential_offered_per_s": sequential.line()["offered_per_s"],
+        "sequential_server_cpu_ms_per_booking": sequential.line()["server_cpu_ms_per_booking"]}
     if len(runs) > 1:
         conc = runs[1].line()
         last.update({"concurrency": args.concurrency, "concurrent_p50_ms": conc["p50_ms"],
                      "concurrent_p95_ms": conc["p95_ms"],
                      "concurrent_bookings_per_s": conc["bookings_per_s"],
                      "concurrent_offered_per_s": conc["offered_per_s"],
+                     "concurrent_server_cpu_ms_per_booking": conc["server_cpu_ms_per_booking"],
                      "concurrent_statuses": conc["statuses"]})
     last.update({"violations": len(found), "database": database})
     print(json.dumps(last))

@@ -43,6 +43,7 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.factories import PASSWORD  # noqa: E402
+from tests.live import cpu_seconds  # noqa: E402
 
 # a box in Eving where every point is near a street
 LAT, LON = (51.542, 51.556), (7.455, 7.475)
@@ -418,24 +419,6 @@ def errors(clients: dict[str, list[Client]], run: Run) -> dict[str, Any]:
     return {"errors": total, "bad_booking_status": bad_bookings,
             "bad_accept_status": bad_accepts, "exceptions": dict(run.exceptions),
             "disconnects": disconnects}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    stack = [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            for task in Path(f"/proc/{p}/task").iterdir():
-                kids = (task / "children").read_text().split()
-                stack.extend(int(k) for k in kids)
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-    return total
 
 
 def set_cpu(serve: Any) -> dict[str, float]:

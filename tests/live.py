@@ -98,6 +98,24 @@ def server_exceptions(log: Path, start: int = 0) -> dict[str, int]:
 PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                stack.extend(int(k) for k in kids)
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return total
+
+
 @contextmanager
 def running_server(database_url: str, *, redis_url: str = "", port: int | None = None,
                    log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
