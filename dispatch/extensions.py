@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextvars import ContextVar
 
 from flask_limiter import Limiter
@@ -14,6 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy import event as sa_event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -62,12 +64,49 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
         cur.close()
 
 
+#: seconds a plan writer waits for its turn in this process before SQLite's busy answer
+SQLITE_WRITER_WAIT_S = 20.0
+_writer_turns: dict[str, threading.Lock] = {}
+_writer_turns_guard = threading.Lock()
+_HOLDS_TURN = "dispatch_sqlite_writer_turn"
+
+
+def _writer_turn(database: str) -> threading.Lock:
+    """The turn of the plan writers of one SQLite file in this process."""
+    with _writer_turns_guard:
+        return _writer_turns.setdefault(database, threading.Lock())
+
+
 @sa_event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Connection) -> None:
     """A plan writer's SQLite transaction begins with ``BEGIN IMMEDIATE`` (the write lock at
-    once); any other begins at its first write (see :func:`_sqlite_begin_at_first_write`)."""
-    if conn.dialect.name == "sqlite" and sqlite_begin_immediate.get():
+    once); any other begins at its first write (see :func:`_sqlite_begin_at_first_write`).
+
+    The plan writers of one process first wait for their turn on a lock of the process, which
+    wakes the next one as soon as the writer before it ends its transaction: SQLite's own
+    busy handler polls with sleeps that grow to 100 ms, so a queue of writers waited seconds.
+    """
+    if conn.dialect.name != "sqlite" or not sqlite_begin_immediate.get():
+        return
+    turn = _writer_turn(str(conn.engine.url.database))
+    if not turn.acquire(timeout=SQLITE_WRITER_WAIT_S):
+        busy = sqlite3.OperationalError("database is locked (no turn for the plan writer)")
+        raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, busy)
+    conn.info[_HOLDS_TURN] = turn
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _end_turn(conn)
+        raise
+
+
+@sa_event.listens_for(Engine, "commit")
+@sa_event.listens_for(Engine, "rollback")
+def _end_turn(conn: Connection) -> None:
+    """The plan writer's transaction ended: the next one may begin."""
+    turn = conn.info.pop(_HOLDS_TURN, None)
+    if turn is not None:
+        turn.release()
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")

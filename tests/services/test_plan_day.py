@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from flask import Flask
 
 from dispatch.errors import Conflict
 from dispatch.errors import PlanBroken
+from dispatch.extensions import _writer_turn
 from dispatch.extensions import db
 from dispatch.models import Offer
 from dispatch.models import PlanDay
@@ -20,6 +23,7 @@ from dispatch.services.plan_day import ATTEMPTS
 from dispatch.services.plan_day import commit
 from dispatch.services.plan_day import day_of
 from dispatch.services.plan_day import lock_days
+from dispatch.services.plan_day import lost_race
 from dispatch.services.plan_day import plan_writer
 from dispatch.services.plan_day import versions
 from dispatch.services.plans import invariant_violations
@@ -122,3 +126,62 @@ def test_a_race_lost_every_time_becomes_a_conflict_after_bounded_retries(app: Fl
             second_open_offer()
         assert len(calls) == ATTEMPTS
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Offer)) == 1
+
+
+def _writer_waits_for(app: Flask, hold_s: float) -> float:
+    """A second writer of a held day: seconds from the first one's commit to its lock."""
+    key = day_of("eving", tomorrow_at(9))
+    held, done = threading.Event(), {}
+
+    def first() -> None:
+        with app.app_context():
+            lock_days([key])
+            held.set()
+            time.sleep(hold_s)
+            done["committing"] = time.perf_counter()
+            commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(10)
+    with app.app_context():
+        lock_days([key])
+        got = time.perf_counter()
+        commit()
+    thread.join(10)
+    assert got >= done["committing"], "the second writer did not wait for the first"
+    return got - done["committing"]
+
+
+def test_a_waiting_writer_goes_on_as_soon_as_the_day_is_free(app: Flask) -> None:
+    """No polling with growing sleeps: the next writer of a day begins right after the commit
+    of the one before (SQLite's busy handler sleeps up to 100 ms between its tries)."""
+    gaps = sorted(_writer_waits_for(app, 0.4) for _ in range(5))
+    assert gaps[2] < 0.02, gaps  # about 3 ms (30 ms with SQLite's busy handler)
+
+
+def test_the_sqlite_writer_turn_ends_with_its_transaction(app: Flask) -> None:
+    """Commit and rollback both give the turn back; a writer that gets no turn in time loses
+    the race (and is retried, then 409) instead of waiting for ever."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the writer turn is SQLite's")
+        turn = _writer_turn(str(db.engine.url.database))
+        key = day_of("eving", tomorrow_at(9))
+        lock_days([key])
+        assert not turn.acquire(blocking=False)
+        commit()
+        assert turn.acquire(blocking=False)
+        turn.release()
+        lock_days([key])
+        db.session.rollback()
+        assert turn.acquire(blocking=False)
+        try:  # held by someone else: no turn within the wait
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr("dispatch.extensions.SQLITE_WRITER_WAIT_S", 0.05)
+                with pytest.raises(sa.exc.OperationalError) as caught:
+                    lock_days([key])
+                assert lost_race(caught.value)
+        finally:
+            turn.release()
+        db.session.rollback()
