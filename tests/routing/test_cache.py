@@ -15,13 +15,14 @@ from dispatch.settings import RoutingConfig
 from dispatch.settings import Settings
 
 
-def test_cached_load_is_fast_and_equal(settings: Settings) -> None:
+def test_cached_load_is_much_faster_than_building(settings: Settings) -> None:
+    """Loading from the cache is measured against the build on the same machine (the seconds
+    themselves are in ``benchmarks/routing.py``)."""
     load_network(settings.routing, settings.quarters, progress=False)  # built (once) if missing
     t0 = time.perf_counter()
     net = load_network(settings.routing, settings.quarters, progress=False)
     elapsed = time.perf_counter() - t0
     assert net.status()["from_cache"] is True
-    assert elapsed < 1.0
     assert net.status()["build_s"] > 5 * elapsed  # building took far longer than loading
 
 
