@@ -247,8 +247,16 @@ def test_register_new_resident_at_once_codes_per_person_and_profile_editing(
     expect(banner).to_be_hidden()
     expect(banner.locator("button")).to_have_count(0)
 
-    # search, then a code for this person, shown in her row only
-    page.locator("#people-q").fill("Hiltr")
+    # search by first or last name, in any case; nobody found says so
+    search = page.locator("#people-q")
+    for typed in ("Hiltr", "neuMANN"):
+        search.fill(typed)
+        expect(page.locator("#people-list > li")).to_have_count(1)
+        expect(row).to_be_visible()
+    search.fill("Niemand Sonst")
+    expect(page.locator("#people-list > li")).to_have_count(0)
+    expect(page.locator("#people-empty")).to_be_visible()
+    search.fill("Hiltr")
     expect(page.locator("#people-list > li")).to_have_count(1)
     row.get_by_role("button", name=DE["board.make_code"]).click()
     expect(row.locator(".login-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
@@ -261,7 +269,9 @@ def test_register_new_resident_at_once_codes_per_person_and_profile_editing(
     expect(panel).to_be_visible()
     page.locator("#pf-phone").fill("0231 777888")
     panel.get_by_label(DE["need.walker"], exact=True).check()
+    panel.get_by_label(DE["need.wheelchair"], exact=True).check()
     panel.get_by_label("Türkçe").check()
+    page.locator("#pf-same").select_option("hard")
     page.locator("#pf-notes").fill("Hund im Haus")
     shot(page, artifacts, "desk-profile-edit-de")
     with page.expect_response(lambda r: r.url.endswith(f"/api/v1/residents/{resident_id}")
@@ -271,12 +281,52 @@ def test_register_new_resident_at_once_codes_per_person_and_profile_editing(
     expect(row.locator("a[href='tel:0231777888']")).to_be_visible()
     person = next(r for r in api_get(desk.ctx, "/api/v1/residents?q=Hiltraud")["residents"]
                   if r["id"] == resident_id)
+    search.fill("777888")  # by the new phone number
+    expect(page.locator("#people-list > li")).to_have_count(1)
+    expect(row).to_be_visible()
+    search.fill("")
     assert person["phone"] == "0231 777888"
-    assert person["resident"]["mobility_aids"] == ["walker"]
+    assert sorted(person["resident"]["mobility_aids"]) == ["walker", "wheelchair"]
     assert "tr" in person["resident"]["languages"]
+    assert person["resident"]["same_gender"] == "hard"
     assert person["resident"]["notes"] == "Hund im Haus"
     assert serious_violations(page) == []
     page.locator("#profile-close").click()
+    # opened again, the panel shows what is stored
+    row.get_by_role("button", name=DE["board.edit_profile"]).click()
+    expect(panel.get_by_label(DE["need.wheelchair"], exact=True)).to_be_checked()
+    expect(panel.get_by_label(DE["need.walker"], exact=True)).to_be_checked()
+    expect(panel.get_by_label(DE["need.cane"], exact=True)).not_to_be_checked()
+    expect(page.locator("#pf-same")).to_have_value("hard")
+    expect(page.locator("#pf-phone")).to_have_value("0231 777888")
+    page.locator("#profile-close").click()
+
+
+def test_the_register_search_finds_people_beyond_the_first_page(desk: Desk) -> None:
+    """The desk loads the first 50 names of its quarter; a search asks the server for the rest
+    (Marten's desk, so the other tests' Eving register stays short)."""
+    office = desk.context(viewport=DESK, is_mobile=False, has_touch=False)
+    try:
+        staff_login(office, "koordination.marten@example.org")
+        home = api_get(office, "/api/v1/residents")["residents"][0]["resident"]["home"]
+        for i in range(50):
+            csrf_post(office, "/api/v1/residents", {
+                "first_name": f"Nachbarin {i:02d}", "last_name": "Aaberg", "home": home})
+        csrf_post(office, "/api/v1/residents", {
+            "first_name": "Walburga", "last_name": "Zyska", "phone": "0231 999000",
+            "home": home})
+        page = office.new_page()
+        page.goto("/app/board?lang=de")
+        people = page.locator("#people-list > li")
+        expect(people.first).to_be_visible()
+        assert people.count() == 50
+        expect(people.filter(has_text="Walburga")).to_have_count(0)
+        page.locator("#people-q").fill("zysk")
+        expect(people).to_have_count(1)
+        expect(people.first).to_contain_text("Walburga Zyska")
+        expect(people.first.locator("a[href='tel:0231999000']")).to_be_visible()
+    finally:
+        office.close()
 
 
 def test_a_refusal_reason_is_shown_in_the_page_language(desk: Desk) -> None:
@@ -397,9 +447,17 @@ def test_a_refusal_about_time_can_be_overridden_with_a_reason(desk: Desk) -> Non
     force = card.get_by_role("button", name=DE["board.force"])
     expect(force).to_be_visible()
     expect(card).to_contain_text(DE["board.force_hint"])
-    # no reason, no override
+    # no reason, no override: nothing is sent, the reason field asks for one
+    assigns: list[str] = []
+    page.on("request", lambda r: assigns.append(r.url) if r.url.endswith(
+        f"/requests/{rid}/assign") else None)
     force.click()
     expect(card.get_by_label(DE["board.force_reason"])).to_be_focused()
+    card.get_by_label(DE["board.force_reason"]).fill("  ")
+    force.click()
+    expect(card.get_by_label(DE["board.force_reason"])).to_be_focused()
+    assert assigns == []
+    assert desk.wait(rid, {"unservable", "planned", "requested"}, 1)["state"] != "accepted"
     card.get_by_label(DE["board.force_reason"]).fill("Am Telefon so vereinbart")
     with page.expect_response(lambda r: r.url.endswith(f"/requests/{rid}/assign")) as forced:
         force.click()

@@ -165,7 +165,7 @@ function offerCard(id) {
   }
   facts.append(...needFacts({ aids: r.mobility_aids ?? r.resident?.needs?.mobility_aids,
     needs: r.resident?.needs, passengers: r.passengers, notes: r.notes }));
-  return h("li", { class: "card offer", "data-offer-id": id, "aria-labelledby": headingId },
+  return h("li", { class: "card offer", "data-offer-id": id, "data-request-id": r.id, "aria-labelledby": headingId },
     h("h3", { id: headingId, text: `${t(`kind.${r.kind || "ride"}`)}: ${r.dropoff?.address || ""}` }),
     facts,
     h("p", { class: "hint", text: t("volunteer.phone_later") }),
