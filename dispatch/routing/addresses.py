@@ -79,6 +79,8 @@ def _kind_words() -> dict[str, tuple[str, ...]]:
 #: applied when the index is built, so changing these words needs no cache rebuild
 _KIND_WORDS = _kind_words()
 _PLACE_TYPES = frozenset({"suburb", "quarter", "neighbourhood", "village", "hamlet", "borough"})
+#: how much a hit outside every quarter loses when the search falls back to all words but one
+OUTSIDE_PENALTY = 0.1
 
 
 @dataclass(frozen=True)
@@ -537,18 +539,22 @@ class AddressIndex:
         near: tuple[float, float] | None = None
         if not ok.any() and len(q_tokens) > 1:
             # "Hausarzt Eving" with no doctor in Eving: the doctors nearest to Eving
+            # ("Evinger Markt": the district's adjective names it as well)
             for k, tok in enumerate(q_tokens):
-                if tok in self._district_centre:
+                centre = self._district_centre.get(tok) or (
+                    self._district_centre.get(tok[:-2]) if tok.endswith("er") else None)
+                if centre is not None:
                     others = [b for j, b in enumerate(per_token) if j != k]
                     ok = np.all([b > 0 for b in others], axis=0) & allowed
                     if ok.any():
                         total = np.sum(others, axis=0)
                         n_words = len(others)
-                        near = self._district_centre[tok]
+                        near = centre
                         break
             if near is None:
-                # otherwise entries that match all words but one
+                # otherwise entries that match all words but one, in the quarters first
                 ok = (matched >= len(q_tokens) - 1) & allowed
+                total = total - OUTSIDE_PENALTY * (self.records.quarter == "")
         cand = np.flatnonzero(ok)
         if cand.size == 0:
             return []

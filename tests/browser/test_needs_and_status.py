@@ -87,8 +87,8 @@ def _new_resident_logged_in(new_context: NewContext, first_name: str, phone: str
 
 def _pick(page: Page, field: str, typed: str, choice: str) -> None:
     page.locator(field).press_sequentially(typed, delay=30)
-    page.locator(f"{field}-list > li").filter(
-        has_text=re.compile(f"^{re.escape(choice)}$")).first.click()
+    page.locator(f"{field}-list > li").filter(has=page.locator(".label").filter(
+        has_text=re.compile(f"^{re.escape(choice)}$"))).first.click()
     expect(page.locator(field)).to_have_value(choice)
 
 

@@ -131,3 +131,21 @@ def test_kind_and_district_prefers_the_district_then_the_nearest(net: StreetNetw
     km = [111.2 * np.hypot(h.lat - 51.5481, (h.lon - 7.4650) * 0.62) for h in dentists]
     assert km == sorted(km)
     assert km[0] < 3.0
+
+
+def test_a_district_s_adjective_names_the_district(net: StreetNetwork) -> None:
+    """ "Evinger Markt" is no street: what is called market near Eving comes first, not the
+    "Markt" of the city centre 4 km south (outside every quarter)."""
+    hits = net.addresses.search("Evinger Markt", limit=3)
+    assert hits
+    assert all(h.quarter == "eving" for h in hits), hits
+    assert "Markt" in hits[0].label
+    assert all(h.district != "Mitte" for h in hits)
+
+
+def test_with_a_word_unmatched_the_quarters_come_first(net: StreetNetwork) -> None:
+    """When no entry has every word, the hits inside the quarters rank above those outside."""
+    hits = net.addresses.search("Markt Xqzvwy", limit=6)
+    inside = [h.quarter is not None for h in hits]
+    assert inside == sorted(inside, reverse=True), hits
+    assert inside[0]
