@@ -59,7 +59,7 @@ def kills_for(database: str) -> int:
     """How often the server is killed on this database."""
     if os.environ.get("DISPATCH_KILLS"):
         return int(os.environ["DISPATCH_KILLS"])
-    return 20 if database == "sqlite" else 5
+    return 10 if database == "sqlite" else 5
 
 
 class WarmServer:
