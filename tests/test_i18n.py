@@ -45,6 +45,7 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
     "field": tuple(FIELD_MESSAGES),  # what is wrong with one field (beside the German words)
     "unmet_reason": tuple(r.value for r in UnmetReason),  # the monitoring's reasons
     "purpose": PURPOSES,  # what a ride is for (booking forms; "unknown" in the monitoring)
+    "sheet": ("time", "what", "person", "address", "aids", "note", "done"),  # day sheet columns
     "fig": ("requests", "residents", "served", "unmet", "pending", "cancelled", "no_show",
             "served_share", "shared", "shared_share", "on_duty", "active", "tours", "hours",
             "km_driven", "km_walked", "rides_mean", "rides_min", "rides_max", "rides_gini"),

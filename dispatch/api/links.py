@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import render_template
 from flask import request as http_request
-from markupsafe import escape
 
 from dispatch.api.common import me
 from dispatch.api.common import settings
@@ -14,6 +15,7 @@ from dispatch.models import Role
 from dispatch.services.access import get_request
 from dispatch.services.access import get_trip
 from dispatch.services.access import require_role
+from dispatch.services.day_sheet import sheet_rows
 from dispatch.services.links import make_token
 from dispatch.services.links import read_token
 from dispatch.services.links import use_token
@@ -49,27 +51,27 @@ def follow_link(token: str) -> dict[str, Any]:
 
 
 @bp.get("/print/trips/<int:trip_id>")
-def day_sheet(trip_id: int) -> tuple[str, int, dict[str, str]]:
-    """A printable day sheet of a trip: the driver's paper backup."""
+def day_sheet(trip_id: int) -> str:
+    """A printable day sheet of a trip: the driver's paper backup, in the reader's language."""
+    from dispatch.pwa_views import RTL_LANGUAGES
+    from dispatch.pwa_views import choose_language
+    from dispatch.pwa_views import translate
+
     trip = get_trip(me(), trip_id)
-    rows = []
-    for s in trip.stops:
-        needs = s.request.resident.resident
-        aids = ", ".join(needs.mobility_aids) if needs else ""
-        what = "Abholen" if s.kind == "pickup" else "Absetzen"
-        rows.append(
-            f"<tr><td>{s.planned_arrival:%H:%M}</td><td>{what}</td>"
-            f"<td>{escape(s.request.resident.display_name)}</td><td>{escape(s.address)}</td>"
-            f"<td>{escape(aids)}</td><td>{escape(s.request.notes)}</td><td>☐</td></tr>")
-    office = settings().quarter(trip.quarter_slug).office
-    html = (
-        "<!doctype html><html lang='de'><head><meta charset='utf-8'>"
-        f"<title>Tagesplan {escape(trip.volunteer.first_name)}</title><style>"
-        "body{font:18px/1.4 system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;"
-        "width:100%}td,th{border:1px solid #000;padding:.4rem;text-align:left}</style></head>"
-        f"<body><h1>Tagesplan {trip.service_day:%d.%m.%Y} – {escape(trip.volunteer.first_name)}"
-        f"</h1><p>Quartiersbüro: {escape(office.name)}, Tel. {escape(office.phone)}</p>"
-        "<table><thead><tr><th>Zeit</th><th>Was</th><th>Person</th><th>Adresse</th>"
-        "<th>Hilfsmittel</th><th>Notiz</th><th>Erledigt</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></body></html>")
-    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+    lang = choose_language()
+
+    def t(key: str, **kw: Any) -> str:
+        return translate(lang, key, **kw)
+
+    rows = [replace(r, aids=tuple(_aid_name(lang, a) for a in r.aids)) for r in sheet_rows(trip)]
+    return render_template(
+        "day_sheet.html", lang=lang, dir="rtl" if lang in RTL_LANGUAGES else "ltr", t=t,
+        rows=rows, day=trip.service_day, volunteer=trip.volunteer.first_name,
+        office=settings().quarter(trip.quarter_slug).office)
+
+
+def _aid_name(lang: str, aid: str) -> str:
+    """A mobility aid in words ("Rollstuhl"), or as stored if the catalogue has no name."""
+    from dispatch.pwa_views import catalogue
+
+    return catalogue(lang).get(f"need.{aid}", aid)
