@@ -85,6 +85,32 @@ def _new_resident_logged_in(new_context: NewContext, first_name: str, phone: str
     return coordinator, resident, login_resident(resident, coordinator, first_name)
 
 
+def _volunteer_page(new_context: NewContext, first_name: str) -> tuple[BrowserContext, Page]:
+    """The Eving volunteer ``first_name`` logged in, on her page (German)."""
+    volunteer = new_context()
+    staff_login(volunteer, f"{first_name.lower()}.eving@example.org")
+    page = volunteer.new_page()
+    page.goto("/app/volunteer?lang=de")
+    return volunteer, page
+
+
+def _booking_to_the_platz_tomorrow(page: Page, hhmm: str) -> None:
+    """The resident opens the booking form: to Evinger Platz, tomorrow at ``hhmm``."""
+    page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
+    _pick(page, "#dropoff", "Evinger Pl", "Evinger Platz")
+    page.get_by_label(DE["booking.tomorrow"]).check()
+    page.get_by_label(DE["booking.time"], exact=True).select_option(hhmm)
+
+
+def _send_booking(page: Page) -> int:
+    """Send the booking form; the new request's id."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
+                              and r.request.method == "POST", timeout=60_000) as booked:
+        page.get_by_role("button", name=DE["booking.submit"]).click()
+    assert booked.value.status == 201, booked.value.text()
+    return int(booked.value.json()["request"]["id"])
+
+
 def _pick(page: Page, field: str, typed: str, choice: str) -> None:
     page.locator(field).press_sequentially(typed, delay=30)
     page.locator(f"{field}-list > li").filter(has=page.locator(".label").filter(
@@ -96,20 +122,13 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
         new_context: NewContext, artifacts: Path) -> None:
     coordinator, resident, page = _new_resident_logged_in(new_context, "Waltraud", "0231 555111")
 
-    page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
-    _pick(page, "#dropoff", "Evinger Pl", "Evinger Platz")
-    page.get_by_label(DE["booking.tomorrow"]).check()
-    page.get_by_label(DE["booking.time"], exact=True).select_option("11:00")
+    _booking_to_the_platz_tomorrow(page, "11:00")
     page.get_by_label(DE["need.wheelchair"], exact=True).check()
     page.get_by_label(DE["booking.passengers"]).select_option("2")
     page.get_by_label(DE["booking.notes"]).fill(NOTE)
     scroll_to(page.locator("#booking fieldset.needs"))
     shot(page, artifacts, "needs-1-resident-form-de")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                              and r.request.method == "POST", timeout=60_000) as booked:
-        page.get_by_role("button", name=DE["booking.submit"]).click()
-    assert booked.value.status == 201, booked.value.text()
-    request_id = booked.value.json()["request"]["id"]
+    request_id = _send_booking(page)
 
     # stored as the API's own fields, not only as words in the note
     stored = _wait_request(resident, request_id, {"offered", "unservable"})
@@ -136,10 +155,7 @@ def test_wheelchair_companion_and_note_reach_the_volunteer_and_the_phone_only_af
     shot(page, artifacts, "needs-2-resident-offered-de")
 
     # the volunteer's offer card shows the needs and the note before accepting, no phone number
-    volunteer = new_context()
-    staff_login(volunteer, f"{volunteer_name.lower()}.eving@example.org")
-    vpage = volunteer.new_page()
-    vpage.goto("/app/volunteer?lang=de")
+    volunteer, vpage = _volunteer_page(new_context, volunteer_name)
     offer = vpage.locator("#offer-list > li[data-offer-id]").filter(has_text=NOTE)
     expect(offer).to_have_count(1, timeout=30_000)
     expect(offer.locator(".needs")).to_contain_text(DE["need.wheelchair"])
@@ -196,29 +212,19 @@ def test_walker_cane_and_another_aid_reach_the_volunteer_s_offer(
     """Walker and cane are ticked, another aid is written in; all of it is stored and is on the
     volunteer's offer before accepting (the other aid in words, beside the note)."""
     _coordinator, resident, page = _new_resident_logged_in(new_context, "Mechthild", "0231 555777")
-    page.get_by_role("button", name=DE["resident.book_ride"], exact=True).click()
-    _pick(page, "#dropoff", "Evinger Pl", "Evinger Platz")
-    page.get_by_label(DE["booking.tomorrow"]).check()
-    page.get_by_label(DE["booking.time"], exact=True).select_option("16:00")
+    _booking_to_the_platz_tomorrow(page, "16:00")
     needs = page.locator("#booking fieldset.needs")
     needs.get_by_label(DE["need.walker"], exact=True).check()
     needs.get_by_label(DE["need.cane"], exact=True).check()
     needs.get_by_label(DE["booking.aid_other"], exact=True).fill(OTHER_AID)
     page.get_by_label(DE["booking.notes"]).fill(NOTE)
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                              and r.request.method == "POST", timeout=60_000) as booked:
-        page.get_by_role("button", name=DE["booking.submit"]).click()
-    assert booked.value.status == 201, booked.value.text()
-    request_id = booked.value.json()["request"]["id"]
+    request_id = _send_booking(page)
     stored = _wait_request(resident, request_id, {"offered", "unservable"})
     assert sorted(stored["mobility_aids"]) == ["cane", "walker"]
     assert stored["notes"] == f"{DE['need.other']}: {OTHER_AID}. {NOTE}"
     assert stored["state"] == "offered", stored
 
-    volunteer = new_context()
-    staff_login(volunteer, f"{stored['offered_to']['first_name'].lower()}.eving@example.org")
-    vpage = volunteer.new_page()
-    vpage.goto("/app/volunteer?lang=de")
+    _volunteer, vpage = _volunteer_page(new_context, stored["offered_to"]["first_name"])
     offer = vpage.locator("#offer-list > li[data-offer-id]").filter(has_text=OTHER_AID)
     expect(offer).to_have_count(1, timeout=30_000)
     expect(offer.locator(".needs")).to_contain_text(DE["need.walker"])
@@ -226,7 +232,7 @@ def test_walker_cane_and_another_aid_reach_the_volunteer_s_offer(
     expect(offer.locator(".note")).to_contain_text(OTHER_AID)
     expect(offer.locator(".note")).to_contain_text(NOTE)
     scroll_to(offer)
-    shot(vpage, artifacts, "needs-6-volunteer-offer-walker-cane-other-de")
+    shot(vpage, artifacts, "needs-7-volunteer-offer-walker-cane-other-de")
 
 
 def _accepted_by_its_volunteer(new_context: NewContext, coordinator: BrowserContext,
@@ -235,10 +241,7 @@ def _accepted_by_its_volunteer(new_context: NewContext, coordinator: BrowserCont
     page (with the ride's pick-up on it)."""
     offered = _wait_request(coordinator, request_id, {"offered"})
     assert offered["state"] == "offered", offered
-    volunteer = new_context()
-    staff_login(volunteer, f"{offered['offered_to']['first_name'].lower()}.eving@example.org")
-    page = volunteer.new_page()
-    page.goto("/app/volunteer?lang=de")
+    volunteer, page = _volunteer_page(new_context, offered["offered_to"]["first_name"])
     offer = page.locator(f"#offer-list > li[data-request-id='{request_id}']")
     expect(offer).to_have_count(1, timeout=30_000)
     offer.get_by_role("button", name=DE["volunteer.accept"]).click()
@@ -352,10 +355,7 @@ def test_the_profile_note_languages_and_same_gender_wish_reach_the_volunteer_bef
     name = offered["offered_to"]["first_name"]
     assert name == "Anna", offered  # the only woman among the demo's drivers
 
-    volunteer = new_context()
-    staff_login(volunteer, f"{name.lower()}.eving@example.org")
-    page = volunteer.new_page()
-    page.goto("/app/volunteer?lang=de")
+    volunteer, page = _volunteer_page(new_context, name)
     try:
         # before accepting: the offer card says it all, without her phone number
         offer = page.locator("#offer-list > li[data-offer-id]").filter(has_text=PROFILE_NOTE)
