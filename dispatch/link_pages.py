@@ -14,6 +14,8 @@ from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+from markupsafe import escape
 
 from dispatch.errors import DispatchError
 from dispatch.models import RideRequest
@@ -33,16 +35,20 @@ def _page(req: RideRequest | None, *, lang: str, choices: list[dict[str, str]],
           message: str = "", status: int = 200) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     ride = ""
-    office = None
+    office_line = None
     if req is not None:
         when = pickup_of(req)
         ride = translate(lang, "link.ride", day=format_skeleton("MMMEd", when, locale=lang),
                          time=format_time(when, "HH:mm", locale=lang))
         office = settings.quarter(req.quarter_slug).office
+        # the number reads left to right in Arabic too (as on the app's call buttons)
+        office_line = escape(translate(lang, "link.office")).format(
+            name=office.name, phone=Markup('<bdi dir="ltr">{}</bdi>').format(office.phone))
     for choice in choices:
         choice["label"] = translate(lang, f"link.do_{choice['action']}")
-    html = render_template("link.html", lang=lang, ride=ride, office=office, choices=choices,
-                           message=message, t=lambda key, **v: translate(lang, key, **v))
+    html = render_template("link.html", lang=lang, ride=ride, office_line=office_line,
+                           choices=choices, message=message,
+                           t=lambda key, **v: translate(lang, key, **v))
     return html, status, {"Content-Type": "text/html; charset=utf-8",
                           "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

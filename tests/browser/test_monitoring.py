@@ -53,7 +53,7 @@ def test_the_chart_renders_under_the_content_security_policy(new_context: NewCon
     expect(page.locator("#m-csv")).to_have_attribute("href", re.compile(r"period=week"))
     expect(page.locator("#m-print")).to_have_attribute(
         "href", re.compile(r"^/print/monitoring\?month=\d{4}-\d\d"))
-    shot(page, artifacts, "monitoring-de")
+    shot(page, artifacts, "monitoring-desktop-de")
     assert refused == []
     # the CSV link answers for this coordinator
     csv_url = page.locator("#m-csv").get_attribute("href")

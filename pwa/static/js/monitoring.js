@@ -40,12 +40,15 @@ function fmt(value, share = false) {
 /** A number for a chart: hidden cells are gaps, not zeros. */
 function plot(value) { return typeof value === "number" ? value : null; }
 
+/** A table of figures; a wide one scrolls in its own box (keyboard too), not the page. */
 function table(captionKey, rows, headers) {
-  return h("table", { class: "figures" },
-    h("caption", { text: t(captionKey) }),
-    h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col", text: x })))),
-    h("tbody", {}, rows.map(([label, ...cells]) => h("tr", {},
-      h("th", { scope: "row", text: label }), cells.map((c) => h("td", { text: c }))))));
+  const id = `m-${captionKey.split(".").pop()}`;
+  return h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-labelledby": id },
+    h("table", { class: "figures" },
+      h("caption", { id, text: t(captionKey) }),
+      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col", text: x })))),
+      h("tbody", {}, rows.map(([label, ...cells]) => h("tr", {},
+        h("th", { scope: "row", text: label }), cells.map((c) => h("td", { text: c })))))));
 }
 
 function renderTables() {
