@@ -20,6 +20,9 @@ from markupsafe import escape
 from dispatch.errors import DispatchError
 from dispatch.models import RideRequest
 from dispatch.notifications.i18n import language_of
+from dispatch.pwa_views import choose_language
+from dispatch.pwa_views import offices
+from dispatch.pwa_views import tel_url
 from dispatch.pwa_views import translate
 from dispatch.services.links import make_token
 from dispatch.services.links import read_token
@@ -31,26 +34,42 @@ bp = Blueprint("link_pages", __name__)
 CHOICES = ("confirm", "cancel", "callback")
 
 
+def _office_line(lang: str, name: str, phone: str) -> Markup:
+    """"Quartiersbüro: …, Tel. …", the number left to right in Arabic too (as on the app's
+    call buttons) and a ``tel:`` link."""
+    number = Markup('<a href="{}"><bdi dir="ltr">{}</bdi></a>').format(tel_url(phone), phone)
+    return escape(translate(lang, "link.office")).format(name=name, phone=number)
+
+
 def _page(req: RideRequest | None, *, lang: str, choices: list[dict[str, str]],
           message: str = "", status: int = 200) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     ride = ""
-    office_line = None
     if req is not None:
         when = pickup_of(req)
         ride = translate(lang, "link.ride", day=format_skeleton("MMMEd", when, locale=lang),
                          time=format_time(when, "HH:mm", locale=lang))
         office = settings.quarter(req.quarter_slug).office
-        # the number reads left to right in Arabic too (as on the app's call buttons)
-        office_line = escape(translate(lang, "link.office")).format(
-            name=office.name, phone=Markup('<bdi dir="ltr">{}</bdi>').format(office.phone))
+        office_lines = [_office_line(lang, office.name, office.phone)]
+    else:  # a link of no known ride: every office, so the person can call someone
+        office_lines = [_office_line(lang, o["name"], o["phone"]) for o in offices()]
     for choice in choices:
         choice["label"] = translate(lang, f"link.do_{choice['action']}")
-    html = render_template("link.html", lang=lang, ride=ride, office_line=office_line,
+    html = render_template("link.html", lang=lang, ride=ride, office_lines=office_lines,
                            choices=choices, message=message,
                            t=lambda key, **v: translate(lang, key, **v))
     return html, status, {"Content-Type": "text/html; charset=utf-8",
                           "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _refused(exc: DispatchError) -> ResponseReturnValue:
+    """A link that does not work (any more), said in the resident's language when its ride is
+    known, else in the browser's; with the number to call."""
+    req = getattr(exc, "request", None)
+    lang = _lang_of(req) if req is not None else choose_language()
+    why = exc.details.get("why")
+    message = translate(lang, f"link.why_{why}") if why else exc.message
+    return _page(req, lang=lang, choices=[], message=message, status=exc.status)
 
 
 def _lang_of(req: RideRequest | None) -> str:
@@ -63,7 +82,7 @@ def show(token: str) -> ResponseReturnValue:
     try:
         req, action = read_token(current_app.config["SETTINGS"], token)
     except DispatchError as exc:
-        return _page(None, lang="de", choices=[], message=exc.message, status=exc.status)
+        return _refused(exc)
     return _page(req, lang=_lang_of(req), choices=[{"action": action, "url": f"/link/{token}"}])
 
 
@@ -75,7 +94,7 @@ def answer(token: str) -> ResponseReturnValue:
         req, action = read_token(settings, token)
         req = use_token(settings, token)
     except DispatchError as exc:
-        return _page(None, lang="de", choices=[], message=exc.message, status=exc.status)
+        return _refused(exc)
     lang = _lang_of(req)
     return _page(req, lang=lang, choices=[], message=translate(lang, f"link.done_{action}"))
 
@@ -87,7 +106,7 @@ def short(code: str) -> ResponseReturnValue:
     try:
         req = short_link(code)
     except DispatchError as exc:
-        return _page(None, lang="de", choices=[], message=exc.message, status=exc.status)
+        return _refused(exc)
     choices: list[dict[str, Any]] = [
         {"action": a, "url": f"/link/{make_token(settings, req.id, a)}"} for a in CHOICES]
     return _page(req, lang=_lang_of(req), choices=choices)

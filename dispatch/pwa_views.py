@@ -113,7 +113,7 @@ def _tile_url() -> str:
     return str(current_app.config.get("TILE_URL") or os.environ.get("DISPATCH_TILE_URL", ""))
 
 
-def _tel(phone: str) -> str:
+def tel_url(phone: str) -> str:
     """A ``tel:`` URL of a phone number as written in the config ("0231 000001")."""
     return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
 
@@ -125,7 +125,7 @@ def offices() -> list[dict[str, str]]:
     for q in getattr(settings, "quarters", ()):
         if q.office.phone:
             out.append({"quarter": q.slug, "quarter_name": q.name, "name": q.office.name,
-                        "phone": q.office.phone, "tel": _tel(q.office.phone)})
+                        "phone": q.office.phone, "tel": tel_url(q.office.phone)})
     return out
 
 

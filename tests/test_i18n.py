@@ -23,6 +23,7 @@ from dispatch.pwa_views import FACES
 from dispatch.pwa_views import I18N_ROOT
 from dispatch.pwa_views import LANGUAGES
 from dispatch.pwa_views import PWA_ROOT
+from dispatch.services.links import LINK_REFUSALS
 
 TEMPLATES = sorted((PWA_ROOT / "templates").glob("*.html"))
 SCRIPTS = sorted((PWA_ROOT / "static" / "js").glob("*.js"))
@@ -45,6 +46,7 @@ DYNAMIC: dict[str, tuple[str, ...]] = {
     "field": tuple(FIELD_MESSAGES),  # what is wrong with one field (beside the German words)
     "unmet_reason": tuple(r.value for r in UnmetReason),  # the monitoring's reasons
     "purpose": PURPOSES,  # what a ride is for (booking forms; "unknown" in the monitoring)
+    "link": tuple(f"why_{why}" for why in LINK_REFUSALS),  # dispatch.link_pages._refused
     "sheet": ("time", "what", "person", "address", "aids", "note", "done"),  # day sheet columns
     "fig": ("requests", "residents", "served", "unmet", "pending", "cancelled", "no_show",
             "served_share", "shared", "shared_share", "on_duty", "active", "tours", "hours",

@@ -36,12 +36,30 @@ ACTIONS = ("confirm", "cancel", "callback")
 #: A link still works this long after its ride's window has closed.
 LIVE_AFTER = timedelta(hours=2)
 MAX_AGE_S = 14 * 24 * 3600
+#: every ``details.why`` of a link that does not work (the pages say each in five languages)
+LINK_REFUSALS = ("expired", "invalid", "over", "cancelled", "used", "gone", "unknown")
+GONE = "Diese Fahrt gibt es nicht mehr. Bei Fragen rufen Sie bitte das Quartiersbüro an."
 USED = "Dieser Link wurde schon benutzt. Bei Fragen rufen Sie bitte das Quartiersbüro an."
 
 
 class LinkInvalid(DispatchError):
+    """A link that no longer works; ``details.why`` says why (``expired``, ``invalid``,
+    ``over``, ``cancelled``, ``used``), and ``request`` is its ride when that is known (so the
+    page can speak the resident's language)."""
+
     code = "link_invalid"
     status = 410
+
+    def __init__(self, message: str, why: str, request: RideRequest | None = None) -> None:
+        super().__init__(message, why=why)
+        self.request = request
+
+
+class LinkGone(NotFound):
+    """The link's ride (or short code) does not exist; ``details.why``: ``gone``/``unknown``."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message, why=why)
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -58,15 +76,17 @@ def read_token(settings: Settings, token: str) -> tuple[RideRequest, str]:
     """The request and action of a link, or :class:`LinkInvalid` in plain words."""
     try:
         data: dict[str, Any] = _serializer(settings).loads(token, max_age=MAX_AGE_S)
-    except SignatureExpired:
-        raise LinkInvalid("Dieser Link ist abgelaufen. Bitte rufen Sie das Quartiersbüro an.") \
+    except SignatureExpired as expired:  # signed by us, only old: its ride is known
+        old = _serializer(settings).load_payload(expired.payload) if expired.payload else {}
+        raise LinkInvalid("Dieser Link ist abgelaufen. Bitte rufen Sie das Quartiersbüro an.",
+                          "expired", db.session.get(RideRequest, int(old.get("r", 0)))) \
             from None
     except BadSignature:
-        raise LinkInvalid("Dieser Link ist ungültig. Bitte rufen Sie das Quartiersbüro an.") \
-            from None
+        raise LinkInvalid("Dieser Link ist ungültig. Bitte rufen Sie das Quartiersbüro an.",
+                          "invalid") from None
     req = db.session.get(RideRequest, int(data["r"]))
     if req is None:
-        raise NotFound("Diese Fahrt gibt es nicht mehr.")
+        raise LinkGone(GONE, "gone")
     return req, str(data["a"])
 
 
@@ -74,10 +94,10 @@ def _check_live(req: RideRequest, action: str) -> None:
     """A link expires when its ride is over; a cancelled ride cannot be confirmed."""
     if req.window_end + LIVE_AFTER < local_now():
         raise LinkInvalid("Dieser Link ist abgelaufen: die Fahrt ist vorbei. Bei Fragen rufen "
-                          "Sie bitte das Quartiersbüro an.")
+                          "Sie bitte das Quartiersbüro an.", "over", req)
     if action != "cancel" and RequestState(req.state) == RequestState.CANCELLED:
         raise LinkInvalid("Diese Fahrt ist schon abgesagt. Bei Fragen rufen Sie bitte das "
-                          "Quartiersbüro an.")
+                          "Quartiersbüro an.", "cancelled", req)
 
 
 def use_token(settings: Settings, token: str) -> RideRequest:
@@ -86,7 +106,7 @@ def use_token(settings: Settings, token: str) -> RideRequest:
     req, action = read_token(settings, token)
     digest = hashlib.sha256(token.encode()).hexdigest()
     if db.session.get(UsedLink, digest) is not None:
-        raise LinkInvalid(USED)
+        raise LinkInvalid(USED, "used", req)
     _check_live(req, action)
     with acting_via("link"):
         return _answer(settings, req.id, action, digest)
@@ -99,10 +119,10 @@ def _answer(settings: Settings, request_id: int, action: str, digest: str) -> Ri
 
     req = db.session.get(RideRequest, request_id)
     if req is None:
-        raise NotFound("Diese Fahrt gibt es nicht mehr.")
+        raise LinkGone(GONE, "gone")
     lock_days([day_of(req.quarter_slug, req.requested_time)])
     if db.session.get(UsedLink, digest) is not None:  # the same link at the same moment
-        raise LinkInvalid(USED)
+        raise LinkInvalid(USED, "used", req)
     db.session.add(UsedLink(token_sha256=digest, request_id=req.id, action=action))
     resident: Person = req.resident
     if action == "cancel" and RequestState(req.state) not in TERMINAL:
@@ -126,10 +146,12 @@ def short_link(code: str) -> RideRequest:
 
     row = db.session.get(ShortLink, code.strip().upper()[:16])
     if row is None:
-        raise NotFound("Diesen Link gibt es nicht. Bitte rufen Sie das Quartiersbüro an.")
-    if row.expires_at < local_now():
-        raise LinkInvalid("Dieser Link ist abgelaufen. Bitte rufen Sie das Quartiersbüro an.")
+        raise LinkGone("Diesen Link gibt es nicht. Bitte rufen Sie das Quartiersbüro an.",
+                       "unknown")
     req = db.session.get(RideRequest, row.request_id)
+    if row.expires_at < local_now():
+        raise LinkInvalid("Dieser Link ist abgelaufen. Bitte rufen Sie das Quartiersbüro an.",
+                          "expired", req)
     if req is None:
-        raise NotFound("Diese Fahrt gibt es nicht mehr.")
+        raise LinkGone(GONE, "gone")
     return req

@@ -5,10 +5,12 @@ caregiver copies, retries and no duplicates. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from dispatch.domain.kinds import NoticeKind
@@ -334,3 +336,54 @@ def test_links_expire_when_the_ride_is_over(quarter: Quarter) -> None:
     assert res.status_code == 410
     assert "abgelaufen" in res.get_data(as_text=True)
     assert client.post(f"/api/v1/links/{token}").status_code == 410
+
+
+def _link_page(quarter: Quarter, path: str, method: str = "POST", **headers: str
+               ) -> tuple[int, str]:
+    res = quarter.app.test_client().open(path, method=method, headers=headers)
+    return res.status_code, res.get_data(as_text=True)
+
+
+def test_a_link_that_no_longer_works_says_why_in_her_language_with_the_number_to_call(
+        quarter: Quarter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Used, cancelled or expired: the resident's language (Turkish here) and her office's
+    number; a link of no known ride: the browser's language and every office's number."""
+    from dispatch.pwa_views import catalogue
+    from dispatch.services.links import make_token
+
+    set_person(quarter.app, quarter.residents[1].id, ui_language="tr")
+    rid = book(quarter, 1)
+    with quarter.app.app_context():
+        settings = quarter.app.config["SETTINGS"]
+        confirm, cancel = (make_token(settings, rid, a) for a in ("confirm", "cancel"))
+        signed = int(time.time()) - 15 * 24 * 3600
+        with monkeypatch.context() as m:  # signed 15 days ago
+            m.setattr("itsdangerous.timed.TimestampSigner.get_timestamp", lambda _s: signed)
+            old = make_token(settings, rid, "confirm")
+        office = settings.quarter("eving").office
+    tr, pl = catalogue("tr"), catalogue("pl")
+    office_tel = f'href="tel:{"".join(c for c in office.phone if c.isdigit())}"'
+
+    assert _link_page(quarter, f"/link/{confirm}")[0] == 200
+    for path, why in ((f"/link/{confirm}", "used"), (f"/link/{old}", "expired")):
+        status, html = _link_page(quarter, path, **{"Accept-Language": "pl"})
+        assert status == 410, html
+        assert 'lang="tr"' in html
+        assert escape(tr[f"link.why_{why}"]) in html, (why, html)
+        assert office_tel in html
+    assert _link_page(quarter, f"/link/{cancel}")[0] == 200
+    with quarter.app.app_context():
+        again = make_token(quarter.app.config["SETTINGS"], rid, "callback")
+    status, html = _link_page(quarter, f"/link/{again}")
+    assert status == 410
+    assert 'lang="tr"' in html
+    assert escape(tr["link.why_cancelled"]) in html, html
+
+    status, html = _link_page(quarter, f"/link/{confirm[:-4]}abcd", **{"Accept-Language": "pl"})
+    assert status == 410
+    assert 'lang="pl"' in html
+    assert escape(pl["link.why_invalid"]) in html
+    assert html.count('href="tel:') == len(quarter.app.config["SETTINGS"].quarters)
+    status, html = _link_page(quarter, "/l/NOSUCHCODE", "GET", **{"Accept-Language": "pl"})
+    assert status == 404
+    assert escape(pl["link.why_unknown"]) in html
