@@ -61,3 +61,33 @@ def test_the_chart_renders_under_the_content_security_policy(new_context: NewCon
     res = ctx.request.get(csv_url)
     assert res.ok
     assert res.text().lstrip("\ufeff").startswith("quarter;period;label")
+
+
+LABEL_ROOM_JS = """() => {
+    const c = window.Chart.getChart(document.getElementById('m-reasons-chart'));
+    const scale = c.scales.y;
+    c.ctx.save();
+    c.ctx.font = window.Chart.helpers.toFont(scale.options.ticks.font).string;
+    const lines = c.data.labels.flat();
+    const widest = Math.max(...lines.map((line) => c.ctx.measureText(line).width));
+    c.ctx.restore();
+    return {lines, widest, room: scale.right - (scale.options.ticks.padding || 0)};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["de", "pl"])
+def test_the_reasons_chart_s_labels_fit_on_a_phone(new_context: NewContext, lang: str) -> None:
+    """On a 390 px phone each reason is written in lines that fit beside the bars (a label
+    wider than its room is cut at the chart's edge, which no screen reader check sees)."""
+    ctx = new_context(lang=lang)
+    staff_login(ctx, "koordination.eving@example.org")
+    page = ctx.new_page()
+    page.goto(f"/app/monitoring?lang={lang}")
+    expect(page.locator("#m-reasons-chart")).to_have_attribute("data-rendered",
+                                                               re.compile(r"\d+"))
+    fit = page.evaluate(LABEL_ROOM_JS)
+    cat = json.loads((Path(__file__).resolve().parents[2] / f"pwa/static/i18n/{lang}.json")
+                     .read_text(encoding="utf-8"))
+    words = " ".join(v for k, v in cat.items() if k.startswith("unmet_reason.")).split()
+    assert sorted(" ".join(fit["lines"]).split()) == sorted(words)  # every word, once
+    assert fit["widest"] <= fit["room"], fit

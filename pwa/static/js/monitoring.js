@@ -88,6 +88,18 @@ function chart(id, config) {
   canvas.dataset.rendered = String(config.data.labels.length);
 }
 
+/** A chart label in lines of at most `width` letters (words kept whole): on a phone a long
+ * reason ("Keine Ehrenamtliche zu der Zeit") would otherwise be cut at the chart's edge. */
+export function wrapLabel(text, width) {
+  const lines = [];
+  for (const word of String(text).split(/\s+/)) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += " " + word;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 function renderCharts() {
   if (!report) return;
   const labels = report.periods.map((p) => p.label);
@@ -106,7 +118,8 @@ function renderCharts() {
   const reasons = Object.keys(report.total.unmet_reasons);
   chart("m-reasons-chart", {
     type: "bar",
-    data: { labels: reasons.map((k) => t(`unmet_reason.${k}`)),
+    data: { labels: reasons.map((k) => wrapLabel(t(`unmet_reason.${k}`),
+      window.innerWidth < 600 ? 14 : 30)),
       datasets: [{ label: t("fig.unmet"), backgroundColor: "#b3261e",
         data: reasons.map((k) => plot(report.total.unmet_reasons[k])) }] },
     options: { ...common, indexAxis: "y", plugins: { legend: { display: false } },
