@@ -27,6 +27,7 @@ from dispatch.pwa_views import translate
 from dispatch.services.links import make_token
 from dispatch.services.links import read_token
 from dispatch.services.links import short_link
+from dispatch.services.links import usable_token
 from dispatch.services.links import use_token
 from dispatch.services.outbox import pickup_of
 
@@ -78,9 +79,10 @@ def _lang_of(req: RideRequest | None) -> str:
 
 @bp.get("/link/<token>")
 def show(token: str) -> ResponseReturnValue:
-    """What the link does, and the button that does it."""
+    """What the link does, and the button that does it (a link used already, or of a ride
+    that is over or cancelled, says so at once instead of offering a button that fails)."""
     try:
-        req, action = read_token(current_app.config["SETTINGS"], token)
+        req, action = usable_token(current_app.config["SETTINGS"], token)
     except DispatchError as exc:
         return _refused(exc)
     return _page(req, lang=_lang_of(req), choices=[{"action": action, "url": f"/link/{token}"}])

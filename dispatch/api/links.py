@@ -17,7 +17,7 @@ from dispatch.services.access import get_trip
 from dispatch.services.access import require_role
 from dispatch.services.day_sheet import sheet_rows
 from dispatch.services.links import make_token
-from dispatch.services.links import read_token
+from dispatch.services.links import usable_token
 from dispatch.services.links import use_token
 from dispatch.services.serialize import request_dict
 
@@ -38,8 +38,8 @@ def make_links(request_id: int) -> dict[str, Any]:
 
 @bp.get("/api/v1/links/<token>")
 def show_link(token: str) -> dict[str, Any]:
-    """What the link would do, and the ride it is about."""
-    req, action = read_token(settings(), token)
+    """What the link would do, and the ride it is about (410 if it no longer works)."""
+    req, action = usable_token(settings(), token)
     return {"action": action, "request": request_dict(req)}
 
 

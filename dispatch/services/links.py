@@ -100,16 +100,26 @@ def _check_live(req: RideRequest, action: str) -> None:
                           "Quartiersbüro an.", "cancelled", req)
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def usable_token(settings: Settings, token: str) -> tuple[RideRequest, str]:
+    """The request and action of a link that still works (:class:`LinkInvalid` if it was used,
+    or its ride is over or cancelled); changes nothing, so opening a link is safe."""
+    req, action = read_token(settings, token)
+    if db.session.get(UsedLink, _digest(token)) is not None:
+        raise LinkInvalid(USED, "used", req)
+    _check_live(req, action)
+    return req, action
+
+
 def use_token(settings: Settings, token: str) -> RideRequest:
     """Carry out the link's action; a link works once (a second use is refused with 410)
     and not after its ride. Audited with the actor "link"."""
-    req, action = read_token(settings, token)
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    if db.session.get(UsedLink, digest) is not None:
-        raise LinkInvalid(USED, "used", req)
-    _check_live(req, action)
+    req, action = usable_token(settings, token)
     with acting_via("link"):
-        return _answer(settings, req.id, action, digest)
+        return _answer(settings, req.id, action, _digest(token))
 
 
 @plan_writer

@@ -98,8 +98,9 @@ MATRIX: dict[tuple[str, str], dict[str, set[int]]] = {
     ("GET", "/api/v1/links/<token>"): everyone(OK),  # the signed token is the proof
     # anyone with the link may use it, once: the first (anonymous) use works, the rest are 410
     ("POST", "/api/v1/links/<token>"): {**everyone({410}), "anonymous": OK},
-    # the pages behind an e-mail's or SMS's links: the same token, used just above
-    ("GET", "/link/<token>"): everyone(OK),
+    # the pages behind an e-mail's or SMS's links: the same token, used just above (so the
+    # page says so at once, without a button that would fail)
+    ("GET", "/link/<token>"): everyone({410}),
     ("POST", "/link/<token>"): everyone({410}),
     ("GET", "/l/<code>"): everyone(OK),  # an SMS's short page: confirm, cancel, call back
     # one's own account

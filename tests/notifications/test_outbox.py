@@ -365,6 +365,10 @@ def test_a_link_that_no_longer_works_says_why_in_her_language_with_the_number_to
     office_tel = f'href="tel:{"".join(c for c in office.phone if c.isdigit())}"'
 
     assert _link_page(quarter, f"/link/{confirm}")[0] == 200
+    status, html = _link_page(quarter, f"/link/{confirm}", "GET")  # opened again: no button
+    assert status == 410
+    assert "<form" not in html
+    assert escape(tr["link.why_used"]) in html
     for path, why in ((f"/link/{confirm}", "used"), (f"/link/{old}", "expired")):
         status, html = _link_page(quarter, path, **{"Accept-Language": "pl"})
         assert status == 410, html
