@@ -28,7 +28,7 @@ from tests.browser.conftest import csrf_patch
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
-from tests.browser.test_live_flow import elfriede_speaking
+from tests.browser.test_live_flow import login_resident
 from tests.browser.test_volunteer_work import _wait
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,8 @@ CATALOGUES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in I18N.gl
 DE = CATALOGUES["de"]
 ALL = list(LANGUAGES)
 assert sorted(ALL) == sorted(["de", "en", "tr", "ar", "pl"])
+FAR_AHEAD_RESIDENTS = {"de": "Hedwig", "en": "Ingrid", "tr": "Zeynep", "ar": "Amal",
+                       "pl": "Halina"}
 
 
 def _page_speaks(page: Page, lang: str) -> None:
@@ -77,39 +79,47 @@ def test_a_wrong_login_code_is_refused_in_the_page_language(
 @pytest.mark.parametrize("lang", ALL)
 def test_a_booking_too_far_ahead_is_refused_in_the_page_language(
         new_context: NewContext, lang: str, artifacts: Path) -> None:
-    """The form lets a resident choose any later day; the server plans MAX_DAYS_AHEAD days."""
-    with elfriede_speaking(new_context, lang) as page:
-        _page_speaks(page, lang)
-        page.locator("#act-ride").click()
-        page.locator("#dropoff").press_sequentially("Evinger Pl", delay=30)
-        page.locator("#dropoff-list > li", has_text="Evinger Platz").first.click()
-        page.locator("[name='day'][value='date']").check()
-        far = date.today() + timedelta(days=MAX_DAYS_AHEAD + 30)
-        page.locator("#date").fill(far.isoformat())
-        page.locator("#time").select_option("10:00")
-        with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                                  and r.request.method == "POST", timeout=60_000) as answer:
-            page.locator("#booking button[type=submit]").click()
-        assert answer.value.status == 422, answer.value.text()
-        error = answer.value.json()["error"]
-        assert error["code"] == "invalid_input", error
-        assert error["field_codes"]["time"] == {"code": "days_ahead",
-                                                "params": {"max": str(MAX_DAYS_AHEAD)}}, error
+    """The form lets a resident choose any later day; the server plans MAX_DAYS_AHEAD days.
+    A new resident per language: every attempt counts against a resident's booking limit."""
+    coordinator = new_context()
+    staff_login(coordinator, "koordination.eving@example.org")
+    first = FAR_AHEAD_RESIDENTS[lang]
+    csrf_post(coordinator, "/api/v1/residents", {
+        "first_name": first, "last_name": "Fernbuchung",
+        "home": address(coordinator, "Evinger Berg 1")})
+    page = login_resident(new_context(lang=lang), coordinator, first)
+    page.goto(f"/app/resident?lang={lang}")
+    _page_speaks(page, lang)
+    page.locator("#act-ride").click()
+    page.locator("#dropoff").press_sequentially("Evinger Pl", delay=30)
+    page.locator("#dropoff-list > li", has_text="Evinger Platz").first.click()
+    page.locator("[name='day'][value='date']").check()
+    far = date.today() + timedelta(days=MAX_DAYS_AHEAD + 30)
+    page.locator("#date").fill(far.isoformat())
+    page.locator("#time").select_option("10:00")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
+                              and r.request.method == "POST", timeout=60_000) as answer:
+        page.locator("#booking button[type=submit]").click()
+    assert answer.value.status == 422, answer.value.text()
+    error = answer.value.json()["error"]
+    assert error["code"] == "invalid_input", error
+    assert error["field_codes"]["time"] == {"code": "days_ahead",
+                                            "params": {"max": str(MAX_DAYS_AHEAD)}}, error
 
-        under_time = page.locator("#time-error")
-        expect(under_time).to_be_visible()
-        expect(under_time).to_have_text(
-            CATALOGUES[lang]["field.days_ahead"].format(max=MAX_DAYS_AHEAD))
-        expect(page.locator("#time")).to_have_attribute("aria-invalid", "true")
-        message = page.locator("#booking [data-form-error]")
-        expect(message).to_be_visible()
-        # German pages show the server's own sentence, the others the text of its code
-        expect(message).to_have_text(
-            error["message"] if lang == "de" else CATALOGUES[lang]["server.invalid_input"])
-        german_field = FIELD_MESSAGES["days_ahead"].format(max=MAX_DAYS_AHEAD)
-        assert error["fields"]["time"] == german_field
-        _not_german(lang, page.locator("#booking").inner_text(), german_field, error["message"])
-        shot(page, artifacts, f"refusal-days-ahead-{lang}")
+    under_time = page.locator("#time-error")
+    expect(under_time).to_be_visible()
+    expect(under_time).to_have_text(
+        CATALOGUES[lang]["field.days_ahead"].format(max=MAX_DAYS_AHEAD))
+    expect(page.locator("#time")).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#booking [data-form-error]")
+    expect(message).to_be_visible()
+    # German pages show the server's own sentence, the others the text of its code
+    expect(message).to_have_text(
+        error["message"] if lang == "de" else CATALOGUES[lang]["server.invalid_input"])
+    german_field = FIELD_MESSAGES["days_ahead"].format(max=MAX_DAYS_AHEAD)
+    assert error["fields"]["time"] == german_field
+    _not_german(lang, page.locator("#booking").inner_text(), german_field, error["message"])
+    shot(page, artifacts, f"refusal-days-ahead-{lang}")
 
 
 @pytest.mark.parametrize("lang", ALL)
