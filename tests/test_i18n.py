@@ -67,6 +67,41 @@ def test_every_error_code_the_api_sends_is_in_the_translated_list() -> None:
     codes = {c.code for c in _subclasses(DispatchError)} | {DispatchError.code}
     assert codes <= set(ERROR_CODES), sorted(codes - set(ERROR_CODES))
 
+
+def _every_code_the_server_can_send() -> set[str]:
+    """Every ``error.code`` found in dispatch/: the codes of all DispatchError subclasses (every
+    module imported, so none is missed), the codes of the HTTP statuses and the literal codes
+    the error handlers put into the envelope."""
+    import importlib
+    import pkgutil
+
+    import dispatch
+    from dispatch.api import errors as api_errors
+
+    for mod in pkgutil.walk_packages(dispatch.__path__, "dispatch."):
+        importlib.import_module(mod.name)
+    codes = {c.code for c in _subclasses(DispatchError)} | {DispatchError.code}
+    codes |= {api_errors._code(status) for status in range(400, 600)}
+    source = Path(api_errors.__file__).read_text(encoding="utf-8")
+    codes |= set(re.findall(r"envelope\(\s*\d+,\s*\"([a-z_]+)\"", source))
+    return codes
+
+
+def test_every_error_code_the_server_can_raise_has_a_text_in_all_five_languages(
+        catalogues: dict[str, dict[str, str]]) -> None:
+    """Not only the list: every code found in dispatch/ is translated in de, en, tr, ar, pl,
+    and a translation is not the German text left in place."""
+    codes = _every_code_the_server_can_send()
+    assert {"offer_taken", "login_failed", "csrf", "internal_error", "busy"} <= codes, codes
+    assert codes <= set(ERROR_CODES), sorted(codes - set(ERROR_CODES))
+    for lang in LANGUAGES:
+        missing = sorted(c for c in codes if not catalogues[lang].get(f"server.{c}", "").strip())
+        assert not missing, f"{lang}.json has no text for the error codes {missing}"
+    for lang in ("en", "tr", "ar", "pl"):
+        german = sorted(c for c in codes
+                        if catalogues[lang][f"server.{c}"] == catalogues["de"][f"server.{c}"])
+        assert not german, f"{lang}.json keeps the German text for {german}"
+
 KEY = r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+"
 CALL = re.compile(rf"""\b(?:t|tOr)\(\s*(['"])({KEY})\1""")
 DATA_ATTR = re.compile(r"""data-i18n"?\s*[=:]\s*"([A-Za-z0-9_.]+)\"""")

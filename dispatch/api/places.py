@@ -15,6 +15,7 @@ from dispatch.api.schemas import QuarterQuery
 from dispatch.errors import NotFound
 from dispatch.routing.addresses import AddressHit
 from dispatch.routing.addresses import AddressIndex
+from dispatch.routing.addresses import kind_words
 from dispatch.services.network import get_network
 
 bp = APIBlueprint("places", __name__, url_prefix="/api/v1", tag="places")
@@ -27,6 +28,16 @@ def _hit(index: AddressIndex, h: AddressHit) -> dict[str, Any]:
            "district": h.district}
     if h.kind not in ("address", "street"):
         out["street"] = index.street_near(h.lat, h.lon)
+    return out
+
+
+def _kept(index: AddressIndex, h: AddressHit) -> dict[str, Any]:
+    """An entry of the list a phone keeps: a place also carries the words of its kind
+    (``search``: "apotheke pharmacy"), so the offline search finds it by what it is."""
+    out = _hit(index, h)
+    words = kind_words(h.kind)
+    if words:
+        out["search"] = " ".join(words)
     return out
 
 
@@ -52,7 +63,7 @@ def all_addresses(query: dict[str, Any]) -> dict[str, Any]:
     index = get_network(s).addresses
     lists = _QUARTER_LISTS.setdefault(index, {})
     if slug not in lists:  # about a second to build; an index does not change
-        lists[slug] = [_hit(index, h) for h in index.in_quarter(slug)]
+        lists[slug] = [_kept(index, h) for h in index.in_quarter(slug)]
     return {"quarter": slug, "results": lists[slug]}
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "normalize",
     "address_records",
     "iter_osm_file",
+    "kind_words",
     "read_address_records",
     "tokens",
 ]
@@ -78,6 +79,15 @@ def _kind_words() -> dict[str, tuple[str, ...]]:
 
 #: applied when the index is built, so changing these words needs no cache rebuild
 _KIND_WORDS = _kind_words()
+
+
+def kind_words(kind: str) -> tuple[str, ...]:
+    """The search words of a kind of place (``("apotheke", "pharmacy")``); none for addresses.
+
+    The phone's offline search needs them too: a pharmacy called "An der Wasserburg" is found
+    by "Apotheke" only through its kind.
+    """
+    return _KIND_WORDS.get(kind, ())
 _PLACE_TYPES = frozenset({"suburb", "quarter", "neighbourhood", "village", "hamlet", "borough"})
 #: how much a hit outside every quarter loses when the search falls back to all words but one
 OUTSIDE_PENALTY = 0.1

@@ -556,7 +556,9 @@ export async function loadLocalIndex() {
   try {
     const data = await api("GET", "/addresses/all");
     localIndex = (data.results || []).map((x) => ({ ...x,
-      words: normalize(`${x.label} ${x.district || ""} ${x.street || ""}`).split(" ") }));
+      // a place's kind words too ("apotheke"): found by what it is, not only by its name
+      words: normalize(`${x.label} ${x.district || ""} ${x.street || ""} ${x.search || ""}`)
+        .split(" ") }));
   } catch {
     localIndex = null;
   }
