@@ -88,6 +88,8 @@ def kind_words(kind: str) -> tuple[str, ...]:
     by "Apotheke" only through its kind.
     """
     return _KIND_WORDS.get(kind, ())
+
+
 _PLACE_TYPES = frozenset({"suburb", "quarter", "neighbourhood", "village", "hamlet", "borough"})
 #: how much a hit outside every quarter loses when the search falls back to all words but one
 OUTSIDE_PENALTY = 0.1
