@@ -181,10 +181,17 @@ def api_get(ctx: BrowserContext, path: str) -> Any:
     return resp.json()
 
 
+def resident_named(coordinator: BrowserContext, first_name: str) -> dict[str, Any]:
+    """The resident ``first_name`` of the coordinator's quarter, found by the register's search
+    (the plain list holds only the first 50 names, and other tests add residents)."""
+    residents = api_get(coordinator, f"/api/v1/residents?q={first_name}")["residents"]
+    person: dict[str, Any] = next(r for r in residents if r["first_name"] == first_name)
+    return person
+
+
 def resident_login_code(coordinator: BrowserContext, first_name: str) -> str:
     """A one-time login code for the demo resident ``first_name`` (made by the coordinator)."""
-    residents = api_get(coordinator, "/api/v1/residents")["residents"]
-    person = next(r for r in residents if r["first_name"] == first_name)
+    person = resident_named(coordinator, first_name)
     code: str = csrf_post(coordinator, f"/api/v1/residents/{person['id']}/login-code", {})["code"]
     return code
 

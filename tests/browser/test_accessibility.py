@@ -63,8 +63,11 @@ class Views:
         assert late["state"] == "unservable", late
         self.unservable = int(late["id"])
         # the links of the reminder (the same signed token as the e-mail's /link/ pages)
+        # the cancel link is only ever opened; the confirm link was used (its first click)
         links = csrf_post(self.resident, f"/api/v1/requests/{self.booked['id']}/links", {})
-        self.link = "/link/" + links["confirm"].rsplit("/", 1)[1]
+        self.link = "/link/" + links["cancel"].rsplit("/", 1)[1]
+        self.used = "/link/" + links["confirm"].rsplit("/", 1)[1]
+        assert self.anonymous.request.post(self.used).ok
 
     def _book(self, to: str, time_mode: str, when: str) -> dict[str, Any]:
         """The resident books a ride from home; the request."""
@@ -82,7 +85,7 @@ class Views:
     def open(self, ctx: BrowserContext, path: str, lang: str) -> Page:
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         sep = "&" if "?" in path else "?"
-        page.goto(f"{path.format(link=self.link)}{sep}lang={lang}")
+        page.goto(f"{path.format(link=self.link, used=self.used)}{sep}lang={lang}")
         expect(page.locator("html")).to_have_attribute("lang", lang)
         return page
 
@@ -167,12 +170,6 @@ def _refuse_the_late_ride(views: Views, page: Page) -> None:
     card.locator("[data-assign]").click()
 
 
-def _use_the_link_twice(views: Views, page: Page) -> None:
-    """The link was used already (in the e-mail's first click); its button again."""
-    views.anonymous.request.post(views.link, fail_on_status_code=False)
-    page.locator(".link-page form button").click()
-
-
 VIEWS = [
     View("landing", "anonymous", "/", ".big-actions"),
     View("login", "anonymous", "/login", "#code-form"),
@@ -197,15 +194,15 @@ VIEWS = [
     View("board-force", "coordinator", "/app/board", "#unassigned-list .force textarea",
          _refuse_the_late_ride),
     View("monitoring", "coordinator", "/app/monitoring", "#monitoring-form"),
-    View("link", "anonymous", "{link}", ".link-page form button.confirm"),
-    View("link-used", "anonymous", "{link}", ".link-page .notice", _use_the_link_twice),
+    View("link", "anonymous", "{link}", ".link-page form button.cancel"),
+    View("link-used", "anonymous", "{used}", ".link-page .notice"),
 ]
 
 
 def _show(views: Views, view: View, lang: str,
           viewport: ViewportSize | None = None) -> Page:
     """Open ``view`` in ``lang`` (at ``viewport``) and wait until it shows what it should."""
-    if view.path == "{link}":  # the link pages speak the resident's language
+    if view.path in ("{link}", "{used}"):  # the link pages speak the resident's language
         csrf_patch(views.resident, "/api/v1/me", {"ui_language": lang})
     page = views.open(getattr(views, view.role), view.path, lang)
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")

@@ -33,6 +33,7 @@ from tests.browser.conftest import api_get
 from tests.browser.conftest import csrf_patch
 from tests.browser.conftest import csrf_post
 from tests.browser.conftest import make_context
+from tests.browser.conftest import resident_named
 from tests.browser.conftest import serious_violations
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
@@ -61,9 +62,7 @@ class Desk:
         return make_context(self.browser, self.live_server, **kw)
 
     def resident(self, first_name: str) -> dict[str, Any]:
-        found: dict[str, Any] = next(r for r in api_get(self.ctx, "/api/v1/residents")["residents"]
-                                     if r["first_name"] == first_name)
-        return found
+        return resident_named(self.ctx, first_name)
 
     def book(self, first_name: str, days: int, hhmm: str, to: str = "Evinger Platz") -> int:
         person = self.resident(first_name)

@@ -23,6 +23,7 @@ from tests.browser.conftest import NewContext
 from tests.browser.conftest import address
 from tests.browser.conftest import api_get
 from tests.browser.conftest import csrf_post
+from tests.browser.conftest import resident_named
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
 from tests.browser.test_live_flow import scroll_to
@@ -78,8 +79,7 @@ def test_each_open_stop_navigates_to_its_own_coordinates(
         new_context: NewContext, artifacts: Path) -> None:
     coordinator = new_context()
     staff_login(coordinator, "koordination.eving@example.org")
-    elfriede = next(r for r in api_get(coordinator, "/api/v1/residents")["residents"]
-                 if r["first_name"] == "Elfriede")
+    elfriede = resident_named(coordinator, "Elfriede")
     pickup, dropoff = address(coordinator, "Evinger Straße 209"), address(coordinator,
                                                                            "Delta Apotheke")
     day = date.today() + timedelta(days=3)

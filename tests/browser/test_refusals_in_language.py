@@ -26,6 +26,7 @@ from tests.browser.conftest import address
 from tests.browser.conftest import api_get
 from tests.browser.conftest import csrf_patch
 from tests.browser.conftest import csrf_post
+from tests.browser.conftest import resident_named
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
 from tests.browser.test_live_flow import login_resident
@@ -130,8 +131,7 @@ def test_an_offer_accepted_on_another_device_is_refused_in_the_page_language(
     refused by the server (409 offer_taken) and said in her language."""
     coordinator = new_context()
     staff_login(coordinator, "koordination.eving@example.org")
-    hueseyin = next(r for r in api_get(coordinator, "/api/v1/residents")["residents"]
-                    if r["first_name"] == "Hüseyin")
+    hueseyin = resident_named(coordinator, "Hüseyin")
     day = date.today() + timedelta(days=6 + ALL.index(lang))  # one day per language
     rid = csrf_post(coordinator, "/api/v1/requests", {
         "kind": "ride", "pickup": hueseyin["resident"]["home"],

@@ -18,6 +18,7 @@ from tests.browser.conftest import NewContext
 from tests.browser.conftest import address
 from tests.browser.conftest import api_get
 from tests.browser.conftest import csrf_post
+from tests.browser.conftest import resident_named
 from tests.browser.conftest import serious_violations
 from tests.browser.conftest import shot
 from tests.browser.conftest import staff_login
@@ -43,8 +44,7 @@ def test_offers_apart_from_accepted_work_hand_back_navigation_and_street_names(
         new_context: NewContext, artifacts: Path) -> None:
     coordinator = new_context()
     staff_login(coordinator, "koordination.eving@example.org")
-    elfriede = next(r for r in api_get(coordinator, "/api/v1/residents")["residents"]
-                    if r["first_name"] == "Elfriede")
+    elfriede = resident_named(coordinator, "Elfriede")
     when = f"{(date.today() + timedelta(days=2)).isoformat()}T15:30:00"
     rid = csrf_post(coordinator, "/api/v1/requests", {
         "kind": "ride", "pickup": elfriede["resident"]["home"],
