@@ -131,7 +131,7 @@ def make_context(browser: Browser, live_server: LiveServer, *, lang: str = "de",
                             "timezone_id": "Europe/Berlin", "service_workers": "allow"}
     opts.update(kw)
     ctx = browser.new_context(**opts)
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(30_000)  # a booking on a busy two-core machine can take 15 s
     return ctx
 
 

@@ -66,7 +66,7 @@ def test_a_repeat_found_by_the_server_is_explained_and_can_be_booked_anyway(
     assert len(api_get(resident, "/api/v1/requests")["requests"]) == 1
 
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                              and r.request.method == "POST") as sent:
+                              and r.request.method == "POST", timeout=60_000) as sent:
         box.get_by_role("button", name=DE["booking.duplicate_anyway"]).click()
     assert sent.value.status == 201
     assert sent.value.request.post_data_json["confirm_duplicate"] is True
@@ -89,13 +89,13 @@ def test_the_office_is_told_of_a_repeat_on_the_phone_and_can_book_it_anyway(
     page.locator("#phone").get_by_label(DE["booking.tomorrow"]).check()
     page.locator("#ph-time").select_option("11:00")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                              and r.request.method == "POST") as first:
+                              and r.request.method == "POST", timeout=60_000) as first:
         page.get_by_role("button", name=DE["board.book"]).click()
     assert first.value.status == 409
     banner = page.locator("#phone-result")
     expect(banner).to_contain_text("Diese Fahrt ist schon gebucht: ")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/requests")
-                              and r.request.method == "POST") as again:
+                              and r.request.method == "POST", timeout=60_000) as again:
         banner.get_by_role("button", name=DE["booking.duplicate_anyway"]).click()
     assert again.value.status == 201, again.value.text()
     assert again.value.request.post_data_json["confirm_duplicate"] is True
