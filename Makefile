@@ -73,6 +73,7 @@ fuzz: setup
 
 bench: setup nginx
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/address_search.py
 	$(BIN)/python benchmarks/insertion.py
 	$(BIN)/python benchmarks/dispatch.py --bookings 60
 	$(BIN)/python benchmarks/darp.py --seconds 30 ../shared/benchmarks/darp/a*.txt

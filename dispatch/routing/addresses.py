@@ -446,6 +446,7 @@ class AddressIndex:
         n = len(records)
         post: dict[str, dict[int, float]] = {}
         self._n_tokens = np.zeros(n, np.int64)
+        self._outside = records.quarter == ""  # in no quarter (ranked last in a fallback)
 
         def add(tok: str, i: int, w: float) -> None:
             slot = post.setdefault(tok, {})
@@ -566,7 +567,7 @@ class AddressIndex:
             if near is None:
                 # otherwise entries that match all words but one, in the quarters first
                 ok = (matched >= len(q_tokens) - 1) & allowed
-                total = total - OUTSIDE_PENALTY * (self.records.quarter == "")
+                total = total - OUTSIDE_PENALTY * self._outside
         cand = np.flatnonzero(ok)
         if cand.size == 0:
             return []
